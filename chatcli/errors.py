@@ -1,0 +1,101 @@
+"""Typed errors. The CLI and the TUI turn each into one clear sentence."""
+
+from __future__ import annotations
+
+
+class ChatcliError(Exception):
+    """Base of every error chatcli reports to a person."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def sentence(self) -> str:
+        """The error as one line: what is wrong, then what to do."""
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class InvalidSessionId(ChatcliError):
+    """A session id that is not `[A-Za-z0-9_-]{1,64}`."""
+
+    def __init__(self, session_id: str) -> None:
+        shown = session_id if len(session_id) <= 70 else session_id[:67] + "..."
+        super().__init__(
+            f"{shown!r} is not a valid session id.",
+            "Use 1-64 letters, digits, '-' or '_'.",
+        )
+        self.session_id = session_id
+
+
+class SessionNotFound(ChatcliError):
+    """No session with this id exists in the store."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"No session named {session_id!r}.",
+            "Run 'chatcli sessions list' to see the sessions you have.",
+        )
+        self.session_id = session_id
+
+
+class SessionExists(ChatcliError):
+    """A session with this id already exists."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"A session named {session_id!r} already exists.", "Pick another id.")
+        self.session_id = session_id
+
+
+class SessionLocked(ChatcliError):
+    """The session's lock could not be taken in time."""
+
+    def __init__(self, session_id: str, seconds: float) -> None:
+        super().__init__(
+            f"Session {session_id!r} stayed locked by another process for {seconds:g} s.",
+            "Try again; if it persists, check for a hung chatcli process.",
+        )
+        self.session_id = session_id
+
+
+class CorruptLog(ChatcliError):
+    """A session log line that cannot be read, named by file and line number."""
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        super().__init__(
+            f"{path}:{line}: {reason}",
+            "Run 'chatcli sessions doctor' for details; the file was not changed.",
+        )
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class UnsafePath(ChatcliError):
+    """A session path that is a link or otherwise not a plain file we own."""
+
+
+class CheckpointNotFound(ChatcliError):
+    """No checkpoint with this id in the session."""
+
+    def __init__(self, session_id: str, checkpoint_id: str) -> None:
+        super().__init__(
+            f"Session {session_id!r} has no checkpoint {checkpoint_id!r}.",
+            f"Run 'chatcli sessions checkpoints {session_id}' to list them.",
+        )
+
+
+class StoreUnavailable(ChatcliError):
+    """The store (e.g. a Redis server) cannot be reached."""
+
+
+class ConfigError(ChatcliError):
+    """A bad setting in config.toml or the environment."""
+
+
+class ModelError(ChatcliError):
+    """A model call failed; `kind` says how (auth, not_found, rate_limit, ...)."""
+
+    def __init__(self, kind: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.kind = kind

@@ -1,0 +1,169 @@
+"""The log's line types (format version 1).
+
+Records are frozen, slotted stdlib dataclasses validated by one pydantic
+TypeAdapter: validation runs in pydantic-core, which keeps loading a
+100,000-line log fast (a pydantic BaseModel per line costs ~4x more).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+FORMAT_VERSION = 1
+
+Role = Literal["system", "user", "assistant", "tool"]
+Status = Literal["complete", "interrupted", "error"]
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 UTC string."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParentRef:
+    """Where a fork came from: a session and the checkpoint it was forked at."""
+
+    session: str
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionRecord:
+    """Line 1 of every log: who this session is."""
+
+    type: Literal["session"] = "session"
+    seq: int = 0
+    ts: str = field(default_factory=utc_now)
+    id: str
+    created: str = field(default_factory=utc_now)
+    title: str = ""
+    model: str | None = None
+    agent: str | None = None
+    parent: ParentRef | None = None
+    version: int = FORMAT_VERSION
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMessage:
+    """One message of the conversation."""
+
+    type: Literal["message"] = "message"
+    seq: int = 0
+    ts: str = field(default_factory=utc_now)
+    role: Role
+    content: str = ""
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    status: Status = "complete"
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateChange:
+    """One changed path of the state: `facts.name` went from `old` to `new`."""
+
+    path: str
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateRecord:
+    """The whole state after an update, and who changed it (`user`, `tool:<name>`)."""
+
+    type: Literal["state"] = "state"
+    seq: int = 0
+    ts: str = field(default_factory=utc_now)
+    state: dict[str, Any]
+    by: str = "user"
+    changes: list[StateChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckpointRecord:
+    """A point of the conversation that can be restored; `at` is the seq it captures."""
+
+    type: Literal["checkpoint"] = "checkpoint"
+    seq: int = 0
+    ts: str = field(default_factory=utc_now)
+    id: str
+    at: int
+    digest: str
+    chain: str | None = None
+    """Digest of the message chain alone, so a resumed session need not rehash it."""
+    label: str = ""
+    auto: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestoreRecord:
+    """Roll the active view back to a checkpoint; no line is removed."""
+
+    type: Literal["restore"] = "restore"
+    seq: int = 0
+    ts: str = field(default_factory=utc_now)
+    checkpoint: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetaRecord:
+    """A change of title, model, agent or system prompt (None: unchanged)."""
+
+    type: Literal["meta"] = "meta"
+    seq: int = 0
+    ts: str = field(default_factory=utc_now)
+    title: str | None = None
+    model: str | None = None
+    agent: str | None = None
+    system_prompt: str | None = None
+
+
+Record = SessionRecord | ChatMessage | StateRecord | CheckpointRecord | RestoreRecord | MetaRecord
+_ADAPTER: TypeAdapter[Record] = TypeAdapter(Annotated[Record, Field(discriminator="type")])
+
+
+class BadLine(ValueError):
+    """A line that is not a valid record; `reason` says why in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_line(raw: bytes) -> Record:
+    """Parse one JSON line (without its newline) into a record."""
+    try:
+        record = _ADAPTER.validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadLine(f"{first['msg']} at {where}" if where else first["msg"]) from None
+    if record.seq < 1:
+        raise BadLine("seq must be a positive integer")
+    return record
+
+
+def dump_line(record: Record) -> bytes:
+    """Serialise one record as a `\\n`-terminated UTF-8 JSON line."""
+    return _ADAPTER.dump_json(record, exclude_none=True) + b"\n"
+
+
+def to_dict(record: Record) -> dict[str, Any]:
+    """The record as plain JSON-ready data (what a line holds)."""
+    data: dict[str, Any] = _ADAPTER.dump_python(record, mode="json", exclude_none=True)
+    return data
+
+
+def with_seq(record: Record, seq: int) -> Record:
+    """A copy of `record` numbered `seq`."""
+    return dataclasses.replace(record, seq=seq)

@@ -1,0 +1,340 @@
+"""The Session handle: create, load, append, state, checkpoint, restore, fork."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar, cast
+
+from pydantic import BaseModel, ValidationError
+
+from chatcli.errors import (
+    ChatcliError,
+    CheckpointNotFound,
+    CorruptLog,
+    SessionExists,
+    SessionNotFound,
+)
+from chatcli.session.ids import check_id, new_id
+from chatcli.session.records import (
+    ChatMessage,
+    CheckpointRecord,
+    MetaRecord,
+    ParentRef,
+    Record,
+    RestoreRecord,
+    Role,
+    SessionRecord,
+    StateRecord,
+    Status,
+    with_seq,
+)
+from chatcli.session.replay import ReplayError, Snapshot, View, chain_digest, replay, walk
+from chatcli.session.state import Memory, diff_state
+from chatcli.session.store import Cursor, Store
+
+S = TypeVar("S", bound=BaseModel)
+_DEFAULT_STATE: Any = Memory
+
+
+class Session(Generic[S]):
+    """One conversation: its log in a store, replayed into the active view.
+
+    Every write goes through the store's locked append, which first hands back
+    the lines other processes wrote, so two windows on one session stay right.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        records: list[Record],
+        cursor: Cursor,
+        state_type: type[S],
+    ) -> None:
+        self.store = store
+        self.state_type = state_type
+        self.records = records
+        self.cursor = cursor
+        try:
+            self.view = replay(records)
+        except ReplayError as exc:
+            raise CorruptLog(
+                store.location(self._header_id(records)), exc.seq, exc.reason
+            ) from None
+        self._state_cache: tuple[int, S] | None = None
+
+    @staticmethod
+    def _header_id(records: list[Record]) -> str | None:
+        first = records[0] if records else None
+        return first.id if isinstance(first, SessionRecord) else None
+
+    # -- opening ---------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        store: Store,
+        *,
+        session_id: str | None = None,
+        title: str = "",
+        model: str | None = None,
+        agent: str | None = None,
+        state_type: type[S] = _DEFAULT_STATE,
+    ) -> Session[S]:
+        """A new, empty session (a fresh id unless one is given)."""
+        header = SessionRecord(
+            id=check_id(session_id) if session_id else new_id(),
+            title=title,
+            model=model,
+            agent=agent,
+        )
+        cursor = store.create([header])
+        records, cursor = store.read(header.id)
+        return cls(store, records, cursor, state_type)
+
+    @classmethod
+    def load(
+        cls, store: Store, session_id: str, state_type: type[S] = _DEFAULT_STATE
+    ) -> Session[S]:
+        """Open a stored session; SessionNotFound or CorruptLog when it can't be read."""
+        records, cursor = store.read(check_id(session_id))
+        return cls(store, records, cursor, state_type)
+
+    @classmethod
+    def get_or_create(
+        cls,
+        store: Store,
+        session_id: str,
+        state_type: type[S] = _DEFAULT_STATE,
+        **fields: Any,
+    ) -> Session[S]:
+        """Load `session_id`, creating it (with `fields`) when it does not exist."""
+        try:
+            return cls.load(store, session_id, state_type)
+        except SessionNotFound:
+            pass
+        try:
+            return cls.create(store, session_id=session_id, state_type=state_type, **fields)
+        except SessionExists:  # another process created it first
+            return cls.load(store, session_id, state_type)
+
+    # -- reading -----------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The session id."""
+        return self.view.header.id
+
+    @property
+    def title(self) -> str:
+        """The current title."""
+        return self.view.title
+
+    @property
+    def model(self) -> str | None:
+        """The model this session talks to, if one was chosen."""
+        return self.view.model
+
+    @property
+    def agent(self) -> str | None:
+        """The agent (prompt file) this session uses, if one was chosen."""
+        return self.view.agent
+
+    @property
+    def parent(self) -> ParentRef | None:
+        """The session and checkpoint this one was forked from."""
+        return self.view.header.parent
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """The active conversation, oldest first."""
+        return self.view.messages()
+
+    @property
+    def state(self) -> S:
+        """The current state, validated as `state_type`."""
+        cached = self._state_cache
+        if cached is not None and cached[0] == id(self.view.state):
+            return cached[1]
+        value = self._validate_state(self.view.state)
+        self._state_cache = (id(self.view.state), value)
+        return value
+
+    def _validate_state(self, data: dict[str, Any]) -> S:
+        try:
+            return self.state_type.model_validate(data)
+        except ValidationError as exc:
+            raise ChatcliError(
+                f"Session {self.id!r} holds a state that is not a {self.state_type.__name__}: "
+                f"{exc.errors(include_url=False)[0]['msg']}.",
+                "Open it with the state type it was made with.",
+            ) from None
+
+    @property
+    def checkpoints(self) -> list[Snapshot]:
+        """Every checkpoint, oldest first, each with the view it captured."""
+        return self.view.checkpoints()
+
+    def checkpoint_by_id(self, checkpoint_id: str) -> Snapshot:
+        """One checkpoint; CheckpointNotFound when the id is unknown."""
+        snap = self.view.snapshots.get(checkpoint_id)
+        if snap is None:
+            raise CheckpointNotFound(self.id, checkpoint_id)
+        return snap
+
+    @property
+    def location(self) -> str:
+        """Where this session's log lives."""
+        return self.store.location(self.id)
+
+    # -- writing ----------------------------------------------------------
+
+    def refresh(self) -> list[Record]:
+        """Pick up lines other processes appended; returns them."""
+        records, self.cursor = self.store.read(self.id, self.cursor)
+        return self._absorb(records)
+
+    def _absorb(self, records: Sequence[Record]) -> list[Record]:
+        fresh: list[Record] = []
+        for record in records:
+            if record.seq <= self.view.last_seq:
+                continue
+            if record.seq != self.view.last_seq + 1:
+                raise CorruptLog(
+                    self.location, record.seq, f"expected seq {self.view.last_seq + 1}"
+                )
+            try:
+                self.view.apply(record)
+            except ReplayError as exc:
+                raise CorruptLog(self.location, exc.seq, exc.reason) from None
+            self.records.append(record)
+            fresh.append(record)
+        return fresh
+
+    def _write(self, build: Callable[[View], Sequence[Record]]) -> list[Record]:
+        def make(others: Sequence[Record]) -> Sequence[Record]:
+            self._absorb(others)
+            return build(self.view)
+
+        result = self.store.append(self.id, self.cursor, make)
+        self._absorb(result.others)
+        written = self._absorb(result.written)
+        self.cursor = result.cursor
+        return written
+
+    def add_message(
+        self,
+        role: Role,
+        content: str,
+        *,
+        status: Status = "complete",
+        **fields: Any,
+    ) -> ChatMessage:
+        """Append one message durably and return it, numbered."""
+        message = ChatMessage(role=role, content=content, status=status, **fields)
+        (written,) = self._write(lambda _view: [message])
+        return cast(ChatMessage, written)
+
+    def update_state(self, change: Callable[[S], S], by: str = "user") -> StateRecord | None:
+        """Apply `change` to the freshest state and append it (None when nothing changed)."""
+
+        def build(view: View) -> list[Record]:
+            old = view.state
+            new = change(self._validate_state(old)).model_dump(mode="json")
+            changes = diff_state(old, new)
+            return [StateRecord(state=new, by=by, changes=changes)] if changes else []
+
+        written = self._write(build)
+        return cast(StateRecord, written[0]) if written else None
+
+    def set_state(self, state: S, by: str = "user") -> StateRecord | None:
+        """Replace the whole state (None when it is unchanged)."""
+        return self.update_state(lambda _old: state, by=by)
+
+    def checkpoint(
+        self, label: str = "", *, auto: bool = False, metadata: dict[str, Any] | None = None
+    ) -> CheckpointRecord:
+        """Mark the current view so it can be restored later."""
+        written = self._write(
+            lambda view: [_checkpoint_of(view, label=label, auto=auto, metadata=metadata or {})]
+        )
+        return cast(CheckpointRecord, written[0])
+
+    def restore(self, checkpoint_id: str) -> RestoreRecord:
+        """Roll the view back to a checkpoint. Nothing is removed: the current
+        view is checkpointed first (if it is not already), so this can be undone."""
+        self.checkpoint_by_id(checkpoint_id)
+
+        def build(view: View) -> list[Record]:
+            out: list[Record] = []
+            if not view.checkpointed:
+                out.append(_checkpoint_of(view, label="before restore", auto=True, metadata={}))
+            out.append(RestoreRecord(checkpoint=checkpoint_id))
+            return out
+
+        written = self._write(build)
+        return cast(RestoreRecord, written[-1])
+
+    def update_meta(
+        self,
+        *,
+        title: str | None = None,
+        model: str | None = None,
+        agent: str | None = None,
+        system_prompt: str | None = None,
+    ) -> MetaRecord:
+        """Change title, model, agent or system prompt (None leaves one as it is)."""
+        meta = MetaRecord(title=title, model=model, agent=agent, system_prompt=system_prompt)
+        (written,) = self._write(lambda _view: [meta])
+        return cast(MetaRecord, written)
+
+    def rename(self, title: str) -> MetaRecord:
+        """Give the session a new title."""
+        return self.update_meta(title=title)
+
+    def fork(
+        self, at: str | None = None, *, session_id: str | None = None, title: str | None = None
+    ) -> Session[S]:
+        """A new session starting with the view at checkpoint `at` (default: now)."""
+        if at is None:
+            head, state = self.view.head, self.view.state
+        else:
+            snap = self.checkpoint_by_id(at)
+            head, state = snap.head, snap.state
+        header = SessionRecord(
+            id=check_id(session_id) if session_id else new_id(),
+            title=title if title is not None else f"{self.title or self.id} (fork)",
+            model=self.model,
+            agent=self.agent,
+            parent=ParentRef(session=self.id, checkpoint=at),
+        )
+        body: list[Record] = []
+        if self.view.system_prompt is not None:
+            body.append(MetaRecord(system_prompt=self.view.system_prompt))
+        body.extend(walk(head))
+        if state:
+            body.append(StateRecord(state=state, by="fork"))
+        start = View.start(dataclasses.replace(header, seq=1))
+        lines: list[Record] = [start.header]
+        for record in body:
+            lines.append(with_seq(record, len(lines) + 1))
+            start.apply(lines[-1])
+        origin = f"{self.id}@{at}" if at else self.id
+        lines.append(_checkpoint_of(start, label=f"forked from {origin}", auto=True, metadata={}))
+        self.store.create(lines)
+        return Session.load(self.store, header.id, self.state_type)
+
+
+def _checkpoint_of(
+    view: View, *, label: str, auto: bool, metadata: dict[str, Any]
+) -> CheckpointRecord:
+    at = view.last_seq
+    return CheckpointRecord(
+        id=f"cp{at + 1}",
+        at=at,
+        digest=view.digest(),
+        chain=chain_digest(view.head),
+        label=label,
+        auto=auto,
+        metadata=metadata,
+    )

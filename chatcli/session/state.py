@@ -1,0 +1,32 @@
+"""Typed session state: the default `Memory`, and the diff written with each change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chatcli.session.records import StateChange
+
+
+class Memory(BaseModel):
+    """The default state: facts the model chose to remember."""
+
+    facts: dict[str, str] = Field(default_factory=dict)
+    """Named facts, set by the `remember` tool and removed by `forget`."""
+
+
+def diff_state(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[StateChange]:
+    """The changed paths between two states, one level into nested dicts."""
+    changes: list[StateChange] = []
+    for key in sorted(set(old) | set(new), key=str):
+        path = f"{prefix}{key}"
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        nested = isinstance(before, dict | None) and isinstance(after, dict | None)
+        if not prefix and nested and (before or after):
+            changes.extend(diff_state(before or {}, after or {}, prefix=f"{path}."))
+            continue
+        changes.append(StateChange(path=path, old=before, new=after))
+    return changes

@@ -1,0 +1,75 @@
+"""Private files and folders: 0700 folders, 0600 files, links never followed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+from chatcli.errors import ChatcliError, UnsafePath
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) as 0700 folders; refuse a link or a non-folder."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = path.lstat()
+    except OSError as exc:
+        raise ChatcliError(f"Cannot create the folder {path}: {exc.strerror}.") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafePath(f"{path} is a symbolic link.", "chatcli does not follow links; move it.")
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafePath(f"{path} is not a folder.", "Move it away so chatcli can create it.")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def open_nofollow(path: Path, flags: int, mode: int = 0o600) -> int:
+    """os.open without following a link at `path`; UnsafePath when it is one."""
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePath(
+                f"{path} is a symbolic link.", "chatcli does not follow links; move it away."
+            ) from None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise UnsafePath(f"{path} is not a regular file.", "Move it out of the sessions folder.")
+    return fd
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of `data` (os.write may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def create_private(path: Path, data: bytes) -> None:
+    """Create `path` 0600 with `data`, durably; FileExistsError if it exists."""
+    fd = open_nofollow(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        os.fchmod(fd, 0o600)
+        write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    sync_dir(path.parent)
+
+
+def sync_dir(path: Path) -> None:
+    """fsync a folder so a new or renamed entry in it survives a crash."""
+    fd = os.open(path, os.O_RDONLY | _CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,231 @@
+"""The default store: one JSONL file per session under `<data dir>/sessions/`."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from chatcli.errors import ChatcliError, CorruptLog, SessionExists, SessionLocked, SessionNotFound
+from chatcli.session.ids import check_id
+from chatcli.session.records import Record, SessionRecord, dump_line, with_seq
+from chatcli.session.replay import ReplayError, replay
+from chatcli.session.store import Appended, Cursor, Make
+from chatcli.session.summary import SessionSummary, summarize
+from chatcli.store.files import create_private, open_nofollow, private_dir, write_all
+from chatcli.store.index import SummaryIndex
+from chatcli.store.lines import parse_numbered
+
+SUFFIX = ".jsonl"
+
+
+class JsonlStore:
+    """Session logs as append-only, fsynced, locked JSONL files."""
+
+    def __init__(self, root: Path, *, lock_timeout: float = 10.0) -> None:
+        self.root = root
+        self.lock_timeout = lock_timeout
+        self._locks: dict[str, FileLock] = {}
+        self._index = SummaryIndex(root / ".index.json", self._summarize_file)
+
+    # -- paths and locks -----------------------------------------------------
+
+    def path(self, session_id: str) -> Path:
+        """The log file of a session (the id is checked first)."""
+        return self.root / f"{check_id(session_id)}{SUFFIX}"
+
+    def location(self, session_id: str | None = None) -> str:
+        """The file (or the folder) where sessions live."""
+        return str(self.path(session_id) if session_id else self.root)
+
+    def _ready(self) -> None:
+        private_dir(self.root)
+        private_dir(self.root / ".locks")
+
+    def _lock(self, session_id: str) -> FileLock:
+        lock = self._locks.get(session_id)
+        if lock is None:
+            lock = FileLock(
+                self.root / ".locks" / f"{session_id}.lock",
+                timeout=self.lock_timeout,
+                mode=0o600,
+                poll_interval=0.002,
+                preserve_lock_file=True,
+            )
+            self._locks[session_id] = lock
+        return lock
+
+    def _acquire(self, session_id: str) -> FileLock:
+        lock = self._lock(session_id)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise SessionLocked(session_id, self.lock_timeout) from None
+        return lock
+
+    # -- the protocol ---------------------------------------------------------
+
+    def create(self, records: Sequence[Record]) -> Cursor:
+        """Write a new session's first lines in one durable write."""
+        header = records[0]
+        assert isinstance(header, SessionRecord), "a log starts with its session line"
+        path = self.path(header.id)
+        self._ready()
+        numbered = [with_seq(r, i + 1) for i, r in enumerate(records)]
+        blob = b"".join(dump_line(r) for r in numbered)
+        lock = self._acquire(header.id)
+        try:
+            create_private(path, blob)
+        except FileExistsError:
+            raise SessionExists(header.id) from None
+        finally:
+            lock.release()
+        return Cursor(seq=len(numbered), pos=len(blob))
+
+    def read(self, session_id: str, after: Cursor | None = None) -> tuple[list[Record], Cursor]:
+        """Complete lines after `after`; a torn last line is left for the next writer."""
+        path = self.path(session_id)
+        start = after or Cursor()
+        fd = self._open(path, os.O_RDONLY, session_id)
+        try:
+            size = os.fstat(fd).st_size
+            data = os.pread(fd, size - start.pos, start.pos) if size > start.pos else b""
+        finally:
+            os.close(fd)
+        if size < start.pos:
+            raise CorruptLog(str(path), start.seq, "the file is shorter than when it was last read")
+        end = data.rfind(b"\n") + 1
+        records = self._parse(path, data[:end], start.seq, session_id)
+        if start.seq == 0 and not records:
+            raise CorruptLog(str(path), 1, "the session line is missing (an interrupted create?)")
+        return records, Cursor(seq=start.seq + len(records), pos=start.pos + end)
+
+    def append(self, session_id: str, after: Cursor, make: Make) -> Appended:
+        """Lock, catch up, move a torn tail aside, write, fsync."""
+        path = self.path(session_id)
+        lock = self._acquire(session_id)
+        try:
+            fd = self._open(path, os.O_RDWR | os.O_APPEND, session_id)
+            try:
+                return self._append_locked(fd, path, session_id, after, make)
+            finally:
+                os.close(fd)
+        finally:
+            lock.release()
+
+    def _append_locked(
+        self, fd: int, path: Path, session_id: str, after: Cursor, make: Make
+    ) -> Appended:
+        size = os.fstat(fd).st_size
+        if size < after.pos:
+            raise CorruptLog(str(path), after.seq, "the file is shorter than when it was last read")
+        others: list[Record] = []
+        pos, seq = after.pos, after.seq
+        if size > pos:
+            data = os.pread(fd, size - pos, pos)
+            end = data.rfind(b"\n") + 1
+            if end < len(data):
+                self._move_aside(path, data[end:])
+                os.ftruncate(fd, pos + end)
+            others = self._parse(path, data[:end], seq, session_id)
+            pos, seq = pos + end, seq + len(others)
+        new = make(others)
+        if not new:
+            return Appended(others, [], Cursor(seq, pos))
+        numbered = [with_seq(r, seq + i + 1) for i, r in enumerate(new)]
+        blob = b"".join(dump_line(r) for r in numbered)
+        write_all(fd, blob)
+        os.fdatasync(fd)
+        return Appended(others, numbered, Cursor(seq + len(numbered), pos + len(blob)))
+
+    def exists(self, session_id: str) -> bool:
+        """Whether the session's file exists (a link does not count)."""
+        return self.path(session_id).is_file() and not self.path(session_id).is_symlink()
+
+    def ids(self) -> list[str]:
+        """Ids of every `.jsonl` file in the sessions folder."""
+        try:
+            names = os.listdir(self.root)
+        except FileNotFoundError:
+            return []
+        return [n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
+
+    def summaries(self) -> list[SessionSummary]:
+        """Every session's summary, from the index where the file is unchanged."""
+        if not self.root.is_dir():
+            return []
+        return self._index.summaries(self.root, SUFFIX)
+
+    def delete(self, session_id: str) -> None:
+        """Remove the session's file (under its lock) and its lock file."""
+        path = self.path(session_id)
+        lock = self._acquire(session_id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise SessionNotFound(session_id) from None
+        finally:
+            lock.release()
+        self._locks.pop(session_id, None)
+        (self.root / ".locks" / f"{session_id}.lock").unlink(missing_ok=True)
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _open(self, path: Path, flags: int, session_id: str) -> int:
+        try:
+            return open_nofollow(path, flags)
+        except FileNotFoundError:
+            raise SessionNotFound(session_id) from None
+        except OSError as exc:
+            if exc.errno == errno.EACCES:
+                raise ChatcliError(f"Permission denied reading {path}.") from None
+            raise
+
+    def _parse(self, path: Path, data: bytes, last_seq: int, session_id: str) -> list[Record]:
+        if not data:
+            return []
+        lines = data.split(b"\n")
+        lines.pop()  # data ends with a newline
+        return parse_numbered(lines, where=str(path), last_seq=last_seq, session_id=session_id)
+
+    def _move_aside(self, path: Path, torn: bytes) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        for n in range(100):
+            aside = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{n}" if n else ""))
+            try:
+                create_private(aside, torn)
+            except FileExistsError:
+                continue
+            return aside
+        raise ChatcliError(f"Cannot move the torn end of {path} aside.")
+
+    def move_torn_tail(self, session_id: str) -> Path | None:
+        """Move an unterminated last line aside (doctor --repair); None if there is none."""
+        path = self.path(session_id)
+        lock = self._acquire(session_id)
+        try:
+            fd = self._open(path, os.O_RDWR, session_id)
+            try:
+                data = os.pread(fd, os.fstat(fd).st_size, 0)
+                end = data.rfind(b"\n") + 1
+                if end == len(data):
+                    return None
+                aside = self._move_aside(path, data[end:])
+                os.ftruncate(fd, end)
+                os.fsync(fd)
+                return aside
+            finally:
+                os.close(fd)
+        finally:
+            lock.release()
+
+    def _summarize_file(self, session_id: str) -> SessionSummary:
+        records, _ = self.read(session_id)
+        try:
+            return summarize(replay(records))
+        except ReplayError as exc:
+            raise CorruptLog(str(self.path(session_id)), exc.seq, exc.reason) from None

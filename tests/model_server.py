@@ -1,0 +1,360 @@
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, for tests and manual trials.
+
+Each request to ``POST /v1/chat/completions`` takes the next scripted `Reply`
+(or, when the script is empty, echoes the last user message). Streams are SSE
+over HTTP/1.1 chunked encoding, shaped like OpenAI's, so litellm's real client
+can talk to it. Run ``python -m tests.model_server --port 0`` to serve echoes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_TOKEN = re.compile(r"\s*\S+|\s+")
+
+
+def split_tokens(text: str) -> list[str]:
+    """Split text into word-sized pieces that join back to the same text."""
+    return _TOKEN.findall(text) or [""]
+
+
+@dataclass
+class Reply:
+    """One scripted answer: what to stream, and how (or whether) to break it."""
+
+    text: list[str] = field(default_factory=list)
+    tool_calls: list[tuple[str, str]] = field(default_factory=list)  # (name, raw JSON args)
+    status: int = 200
+    retry_after: int | None = None
+    error_message: str | None = None
+    cut_after: int | None = None  # close the connection after this many chunks
+    malformed_after: int | None = None  # send bad JSON after this many chunks
+    stall_after: int | None = None  # block after this many chunks ...
+    stall_seconds: float = 0.0  # ... for this long, or until `release()`
+    delay: float | None = None  # seconds between chunks; None uses the server's default
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """What the server received; the Authorization value is never kept."""
+
+    path: str
+    headers: dict[str, str]
+    has_authorization: bool
+    body: dict[str, Any]
+
+
+class ModelServer:
+    """The scripted server. Start with `start()`, stop with `stop()`."""
+
+    def __init__(self, port: int = 0, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.requests: list[RecordedRequest] = []
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._release = threading.Event()
+        self._stopping = threading.Event()
+        self._httpd = _Server(("127.0.0.1", port), _Handler)
+        self._httpd.model_server = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The api_base to give a client, e.g. ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> ModelServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._release.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd.close_connections()
+        self._thread.join(timeout=5)
+
+    # -- scripting -------------------------------------------------------
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies; each request takes the next one."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def reply_text(self, text: str | list[str], *, delay: float | None = None) -> None:
+        """Answer with text: a string (split into word tokens) or explicit chunks."""
+        chunks = split_tokens(text) if isinstance(text, str) else list(text)
+        self.script(Reply(text=chunks, delay=delay))
+
+    def reply_tool_calls(
+        self, calls: list[tuple[str, dict[str, Any] | str]], *, text: str = ""
+    ) -> None:
+        """Answer with (parallel) tool calls, optionally after some text."""
+        raw = [(name, a if isinstance(a, str) else json.dumps(a)) for name, a in calls]
+        self.script(Reply(text=split_tokens(text) if text else [], tool_calls=raw))
+
+    def fail(self, status: int, retry_after: int | None = None, message: str | None = None) -> None:
+        """Answer with an HTTP error (401, 404, 429, 500, 503, ...)."""
+        self.script(Reply(status=status, retry_after=retry_after, error_message=message))
+
+    def cut_off(self, after_chunks: int = 2, text: str = "This reply will be cut short") -> None:
+        """Stream some chunks, then drop the connection without finishing."""
+        self.script(Reply(text=split_tokens(text), cut_after=after_chunks))
+
+    def malformed(self, after_chunks: int = 1, text: str = "Some text then garbage") -> None:
+        """Stream some chunks, then a data line that is not JSON."""
+        self.script(Reply(text=split_tokens(text), malformed_after=after_chunks))
+
+    def stall(self, seconds: float = 30.0, after_chunks: int = 1, text: str = "Wait for it") -> None:
+        """Stream some chunks, then hang for `seconds` or until `release()`."""
+        self._release.clear()
+        self.script(
+            Reply(text=split_tokens(text), stall_after=after_chunks, stall_seconds=seconds)
+        )
+
+    def release(self) -> None:
+        """Wake up a stalled reply."""
+        self._release.set()
+
+    def next_reply(self, body: dict[str, Any]) -> Reply:
+        with self._lock:
+            if self._script:
+                return self._script.popleft()
+        return Reply(text=split_tokens(f"You said: {_last_user_text(body)}"))
+
+    def wait_stalled(self, seconds: float) -> None:
+        self._release.wait(seconds)
+
+    def __enter__(self) -> ModelServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):  # content parts
+                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            return str(content or "")
+    return ""
+
+
+class _Server(ThreadingHTTPServer):
+    """Tracks open connections so `stop()` can close kept-alive ones too."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._open_lock:
+            sockets, self._open = list(self._open), set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "chatcli-test-model/1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    @property
+    def model_server(self) -> ModelServer:
+        return self.server.model_server  # type: ignore[attr-defined,no-any-return]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
+            self._send_json(404, {"error": {"message": f"No route {self.path}"}})
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            self._send_json(400, {"error": {"message": "Body is not JSON."}})
+            return
+        headers = {k.lower(): v for k, v in self.headers.items() if k.lower() != "authorization"}
+        self.model_server.requests.append(
+            RecordedRequest(self.path, headers, "authorization" in map(str.lower, self.headers), body)
+        )
+        reply = self.model_server.next_reply(body)
+        if reply.status != 200:
+            self._send_error(reply, body)
+        elif body.get("stream"):
+            self._stream(reply, body)
+        else:
+            self._send_json(200, _full_response(reply, body))
+
+    # -- responses -------------------------------------------------------
+
+    def _send_json(self, status: int, payload: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_error(self, reply: Reply, body: dict[str, Any]) -> None:
+        model = body.get("model", "?")
+        default = {
+            401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
+            404: (f"The model `{model}` does not exist.", "invalid_request_error", "model_not_found"),
+            429: ("Rate limit reached.", "requests", "rate_limit_exceeded"),
+        }.get(reply.status, ("The server had an error.", "server_error", None))
+        message = reply.error_message or default[0]
+        extra = {} if reply.retry_after is None else {"Retry-After": str(reply.retry_after)}
+        payload = {"error": {"message": message, "type": default[1], "code": default[2]}}
+        self._send_json(reply.status, payload, extra)
+
+    def _stream(self, reply: Reply, body: dict[str, Any]) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        delay = self.model_server.delay if reply.delay is None else reply.delay
+        chunks = _stream_chunks(reply, body)
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        if include_usage:
+            chunks.append(_chunk(body, [], usage=_usage(reply, body)))
+        try:
+            for n, chunk in enumerate(chunks):
+                if n == reply.cut_after:
+                    self.close_connection = True
+                    return  # no terminating chunk: the body is incomplete
+                if n == reply.malformed_after:
+                    self._write_event('{"choices": [{"delta": {"content": "oops"')
+                if n == reply.stall_after:
+                    self.wfile.flush()
+                    self.model_server.wait_stalled(reply.stall_seconds)
+                if delay and n:
+                    time.sleep(delay)
+                self._write_event(json.dumps(chunk))
+            self._write_event("[DONE]")
+            self._write_raw(b"")  # terminating chunk
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _write_event(self, data: str) -> None:
+        self._write_raw(f"data: {data}\n\n".encode())
+
+    def _write_raw(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+
+# -- OpenAI-shaped payloads ------------------------------------------------
+
+
+def _chunk(body: dict[str, Any], choices: list[dict[str, Any]], usage: Any = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body.get("model", "test-model"),
+        "choices": choices,
+    }
+    if usage is not None:
+        out["usage"] = usage
+    return out
+
+
+def _delta(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
+    return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+
+
+def _stream_chunks(reply: Reply, body: dict[str, Any]) -> list[dict[str, Any]]:
+    chunks = [_chunk(body, _delta({"role": "assistant", "content": ""}))]
+    chunks += [_chunk(body, _delta({"content": piece})) for piece in reply.text]
+    for index, (name, args) in enumerate(reply.tool_calls):
+        head = {"index": index, "id": f"call_{index}_{name}", "type": "function"}
+        head["function"] = {"name": name, "arguments": ""}
+        chunks.append(_chunk(body, _delta({"tool_calls": [head]})))
+        for start in range(0, len(args), 7):
+            piece = {"index": index, "function": {"arguments": args[start : start + 7]}}
+            chunks.append(_chunk(body, _delta({"tool_calls": [piece]})))
+    finish = "tool_calls" if reply.tool_calls else "stop"
+    chunks.append(_chunk(body, _delta({}, finish)))
+    return chunks
+
+
+def _usage(reply: Reply, body: dict[str, Any]) -> dict[str, int]:
+    prompt = sum(len(str(m.get("content") or "").split()) + 3 for m in body.get("messages", []))
+    completion = len(reply.text) + sum(len(a) // 4 + 1 for _, a in reply.tool_calls)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _full_response(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(reply.text) or None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {"id": f"call_{i}_{n}", "type": "function", "function": {"name": n, "arguments": a}}
+            for i, (n, a) in enumerate(reply.tool_calls)
+        ]
+    finish = "tool_calls" if reply.tool_calls else "stop"
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "test-model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": _usage(reply, body),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve echo replies until interrupted; prints the URL first."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds between tokens")
+    args = parser.parse_args(argv)
+    server = ModelServer(port=args.port, delay=args.delay).start()
+    print(server.url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
