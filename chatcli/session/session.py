@@ -83,7 +83,7 @@ class Session(Generic[S]):
     ) -> Session[S]:
         """A new, empty session (a fresh id unless one is given)."""
         header = SessionRecord(
-            id=check_id(session_id) if session_id else new_id(),
+            id=check_id(session_id) if session_id is not None else new_id(),
             title=title,
             model=model,
             agent=agent,
@@ -302,7 +302,7 @@ class Session(Generic[S]):
             snap = self.checkpoint_by_id(at)
             head, state = snap.head, snap.state
         header = SessionRecord(
-            id=check_id(session_id) if session_id else new_id(),
+            id=check_id(session_id) if session_id is not None else new_id(),
             title=title if title is not None else f"{self.title or self.id} (fork)",
             model=self.model,
             agent=self.agent,
