@@ -1,0 +1,5 @@
+"""`python -m chatcli`."""
+
+from chatcli.cli import main
+
+main()

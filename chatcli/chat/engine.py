@@ -1,0 +1,253 @@
+"""A turn: the user's words in, the model's reply (and tool calls) out, all persisted.
+
+Order (DESIGN.md "A turn"): append the user message; render the system prompt
+with the state; stream the reply; run tool calls and loop; append the reply
+once (partial ones as interrupted/error); end with an automatic checkpoint.
+Store writes run in a thread and are shielded from cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+from chatcli.chat.agent import Agent, render_system
+from chatcli.chat.events import (
+    CheckpointSaved,
+    MessageSaved,
+    ReplyDelta,
+    ReplyStarted,
+    StateChanged,
+    ToolCalled,
+    ToolFinished,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+)
+from chatcli.chat.history import model_messages
+from chatcli.chat.tools import Toolset
+from chatcli.errors import ChatcliError, ModelError
+from chatcli.llm import ChatModel
+from chatcli.llm.events import StreamEnd, TextDelta, ToolCall, Usage
+from chatcli.session.context import using_session
+from chatcli.session.records import ChatMessage, CheckpointRecord, StateRecord, Status
+from chatcli.session.session import Session
+
+log = logging.getLogger("chatcli.chat")
+T = TypeVar("T")
+
+NO_MODEL = ModelError(
+    "no_model",
+    "No model is configured.",
+    "Set CHATCLI_MODEL (or a provider key such as OPENAI_API_KEY), or install the offline "
+    "model with: pip install 'chatcli[local]'.",
+)
+
+
+async def _io(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a store write in a thread; cancellation cannot abandon it half-done."""
+    task = asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task  # let the write finish, then let the cancel through
+        raise
+
+
+class ChatEngine:
+    """Runs turns for one session with one model client, agent and toolset."""
+
+    def __init__(
+        self,
+        session: Session[Any],
+        model: ChatModel,
+        *,
+        model_name: str | None,
+        agent: Agent,
+        tools: Toolset | None = None,
+        max_tool_rounds: int = 8,
+    ) -> None:
+        self.session = session
+        self.model = model
+        self.model_name = model_name
+        self.agent = agent
+        self.tools = tools or Toolset()
+        self.max_tool_rounds = max_tool_rounds
+
+    def set_model(self, name: str) -> None:
+        """Use `name` from the next turn on, and record it in the session."""
+        self.model_name = name
+        if self.session.model != name:
+            self.session.update_meta(model=name)
+
+    async def edit_state(self, data: dict[str, Any]) -> StateRecord | None:
+        """A person's edit of the state, written as a state line made "by user"."""
+        new = self.session._validate_state(data)
+        return await _io(self.session.set_state, new, "user")
+
+    async def system_prompt(self) -> str:
+        """The agent's prompt rendered with the current state."""
+        source = self.session.view.system_prompt or self.agent.source
+        return await render_system(source, self.session.view.state)
+
+    async def send(self, text: str) -> AsyncIterator[TurnEvent]:
+        """Run one turn; yields events as they happen (see chatcli.chat.events)."""
+        user = await _io(self.session.add_message, "user", text)
+        yield MessageSaved(user)
+        if not self.session.title:
+            await _io(self.session.rename, _label(text))
+        totals = _Totals()
+        status = "complete"
+        try:
+            async for event in self._rounds(totals):
+                if isinstance(event, TurnFailed):
+                    status = "error"
+                yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            await self._end_checkpoint(text, "interrupted")
+            raise
+        yield CheckpointSaved(await self._end_checkpoint(text, status))
+        yield TurnFinished(status, totals.prompt, totals.completion, totals.cost)
+
+    async def _end_checkpoint(self, text: str, status: str) -> CheckpointRecord:
+        return await _io(
+            self.session.checkpoint, _label(text), auto=True, metadata={"status": status}
+        )
+
+    async def _rounds(self, totals: _Totals) -> AsyncIterator[TurnEvent]:
+        if not self.model_name:
+            yield TurnFailed(NO_MODEL)
+            return
+        for _round in range(self.max_tool_rounds):
+            try:
+                system = await self.system_prompt()
+            except ChatcliError as exc:
+                yield TurnFailed(ModelError("prompt", exc.message, exc.hint))
+                return
+            messages = model_messages(system, self.session.messages)
+            yield ReplyStarted(self.model_name)
+            parts: list[str] = []
+            end: StreamEnd | None = None
+            try:
+                async for chunk in self.model.stream(
+                    self.model_name, messages, self.tools.schemas() or None
+                ):
+                    if isinstance(chunk, TextDelta):
+                        parts.append(chunk.text)
+                        yield ReplyDelta(chunk.text)
+                    else:
+                        end = chunk
+            except asyncio.CancelledError:
+                await self._save_partial(parts, "interrupted", None)
+                raise
+            except ModelError as exc:
+                log.info("model error (%s): %s", exc.kind, exc.message)
+                saved = await self._save_partial(parts, "error", exc.sentence())
+                yield MessageSaved(saved)
+                yield TurnFailed(exc)
+                return
+            if end is None:
+                error = ModelError("stream_cut", "The reply stream ended without finishing.")
+                yield MessageSaved(await self._save_partial(parts, "error", error.sentence()))
+                yield TurnFailed(error)
+                return
+            totals.add(end.usage)
+            reply = await _io(
+                self.session.add_message,
+                "assistant",
+                "".join(parts),
+                tool_calls=[_call_json(c) for c in end.tool_calls] or None,
+                model=self.model_name,
+                usage=_usage_json(end.usage),
+            )
+            yield MessageSaved(reply)
+            if not end.tool_calls:
+                return
+            for call in end.tool_calls:
+                async for event in self._run_tool(call):
+                    yield event
+        error = ModelError(
+            "tool_loop",
+            f"The model kept calling tools for {self.max_tool_rounds} rounds.",
+            "Ask again, or raise max_tool_rounds in config.toml.",
+        )
+        yield TurnFailed(error)
+
+    async def _run_tool(self, call: ToolCall) -> AsyncIterator[TurnEvent]:
+        try:
+            arguments = json.loads(call.arguments or "{}")
+        except ValueError:
+            arguments = {}
+        yield ToolCalled(call.id, call.name, arguments if isinstance(arguments, dict) else {})
+        before = self.session.view.state_record
+        tool = self.tools.get(call.name)
+        if tool is None:
+            result, ok = f"error: there is no tool named {call.name!r}", False
+        else:
+            with using_session(self.session):
+                try:
+                    result, ok = await tool.call(call.arguments)
+                except ChatcliError as exc:
+                    result, ok = f"error: {exc.sentence()}", False
+        after = self.session.view.state_record
+        if after is not None and after is not before:
+            yield StateChanged(after)
+        yield ToolFinished(call.id, call.name, result, ok)
+        saved = await _io(
+            self.session.add_message, "tool", result, tool_call_id=call.id, name=call.name
+        )
+        yield MessageSaved(saved)
+
+    async def _save_partial(
+        self, parts: list[str], status: Status, error: str | None
+    ) -> ChatMessage:
+        return await _io(
+            self.session.add_message,
+            "assistant",
+            "".join(parts),
+            status=status,
+            error=error,
+            model=self.model_name,
+        )
+
+
+class _Totals:
+    def __init__(self) -> None:
+        self.prompt = 0
+        self.completion = 0
+        self.cost: float | None = None
+
+    def add(self, usage: Usage | None) -> None:
+        if usage is None:
+            return
+        self.prompt += usage.prompt_tokens
+        self.completion += usage.completion_tokens
+        if usage.cost is not None:
+            self.cost = (self.cost or 0.0) + usage.cost
+
+
+def _call_json(call: ToolCall) -> dict[str, Any]:
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments},
+    }
+
+
+def _usage_json(usage: Usage | None) -> dict[str, Any] | None:
+    if usage is None:
+        return None
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cost": usage.cost,
+    }
+
+
+def _label(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= 60 else line[:57] + "..."

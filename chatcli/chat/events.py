@@ -1,0 +1,93 @@
+"""What a turn yields, in order, to whoever shows it (the TUI, `chatcli ask`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from chatcli.errors import ModelError
+from chatcli.session.records import ChatMessage, CheckpointRecord, StateRecord
+
+
+@dataclass(frozen=True)
+class ReplyStarted:
+    """The model was asked; `model` is the name sent to it."""
+
+    model: str
+
+
+@dataclass(frozen=True)
+class ReplyDelta:
+    """A piece of the reply's text, as it streamed in."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCalled:
+    """The model called a tool; it is about to run."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    """A tool ran; `result` is what the model will read."""
+
+    call_id: str
+    name: str
+    result: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """A tool (or the user) changed the state; the record says who and what."""
+
+    record: StateRecord
+
+
+@dataclass(frozen=True)
+class MessageSaved:
+    """A message was durably appended (user, assistant, tool; partial ones too)."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    """The automatic end-of-turn checkpoint was written."""
+
+    record: CheckpointRecord
+
+
+@dataclass(frozen=True)
+class TurnFailed:
+    """The model call failed; the sentence is what to show. The turn ends after this."""
+
+    error: ModelError
+
+
+@dataclass(frozen=True)
+class TurnFinished:
+    """The turn is over (complete, failed or cancelled): totals for this turn."""
+
+    status: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float | None
+
+
+TurnEvent: TypeAlias = (
+    ReplyStarted
+    | ReplyDelta
+    | ToolCalled
+    | ToolFinished
+    | StateChanged
+    | MessageSaved
+    | CheckpointSaved
+    | TurnFailed
+    | TurnFinished
+)

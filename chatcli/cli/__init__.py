@@ -1,0 +1,99 @@
+"""`chatcli`: the TUI with no subcommand; `ask`, `sessions …` and `paths` otherwise."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from chatcli.cli.ask import ask
+from chatcli.cli.errors import run_safely
+from chatcli.cli.sessions import sessions
+from chatcli.cli.wiring import Flags, context
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-c", "--continue", "cont", is_flag=True, help="Resume the most recent session.")
+@click.option(
+    "--resume",
+    "resume",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[ID]",
+    help="Resume session ID; with no ID, pick one from a list.",
+)
+@click.option("-m", "--model", help="Model to use, as litellm names it (openai/gpt-4o-mini).")
+@click.option("--api-base", help="Base URL of an OpenAI-compatible server.")
+@click.option("--agent", help="Agent (prompt file) for new sessions.")
+@click.version_option(package_name="chatcli")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    cont: bool,
+    resume: str | None,
+    model: str | None,
+    api_base: str | None,
+    agent: str | None,
+) -> None:
+    """A terminal chat app with persistent memory: resume, checkpoint, restore, fork.
+
+    With no command, opens the chat window.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if cont and resume is not None:
+        raise click.UsageError("Use either -c/--continue or --resume, not both.")
+    flags = Flags(model=model, api_base=api_base, agent=agent)
+    run_safely(lambda: _open_tui(flags, cont, resume))
+
+
+def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
+    from chatcli.cli.wiring import workspace
+    from chatcli.session.ids import check_id
+    from chatcli.tui.app import ChatApp
+    from chatcli.tui.start import Start
+
+    if resume:
+        check_id(resume)
+    mode = "continue" if cont else "pick" if resume == "" else "resume" if resume else "new"
+    ws = workspace(flags)
+    if mode == "resume" and resume:
+        ws.open_session(resume)  # fail here, in plain words, before the screen opens
+    start = Start(mode=mode, session_id=resume or None, model=flags.model, agent=flags.agent)
+    ChatApp(ws, start=start).run()
+
+
+@main.command()
+def paths() -> None:
+    """Show where config, data and logs live."""
+
+    def show() -> None:
+        settings, where = context()
+        store = settings.store or where.sessions_dir
+        rows = [
+            ("config file", where.config_file),
+            ("agents", where.agents_dir),
+            ("data", where.data_dir),
+            ("sessions", store),
+            ("log file", where.log_file),
+        ]
+        for name, value in rows:
+            click.echo(f"{name:<12} {_redact_url(str(value))}")
+
+    run_safely(show)
+
+
+def _redact_url(text: str) -> str:
+    if "://" in text and "@" in text:
+        scheme, rest = text.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return text
+
+
+main.add_command(ask)
+main.add_command(sessions)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

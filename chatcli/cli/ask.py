@@ -1,0 +1,108 @@
+"""`chatcli ask`: one turn from the command line, streamed to stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+import click
+
+from chatcli.cli.errors import fail, run_safely
+from chatcli.cli.wiring import Flags, workspace
+from chatcli.errors import ChatcliError
+from chatcli.session import check_id
+
+
+@click.command()
+@click.argument("prompt")
+@click.option("-s", "--session", "session_id", metavar="ID", help="Append to ID (created if new).")
+@click.option("-c", "--continue", "cont", is_flag=True, help="Continue the most recent session.")
+@click.option("-m", "--model", help="Model to use, as litellm names it.")
+@click.option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server.")
+@click.option("--agent", metavar="NAME", help="Agent (prompt file) for a new session.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object when done.")
+def ask(
+    prompt: str,
+    session_id: str | None,
+    cont: bool,
+    model: str | None,
+    api_base: str | None,
+    agent: str | None,
+    as_json: bool,
+) -> None:
+    """Ask one question (PROMPT, or - to read stdin) and stream the reply."""
+    if session_id and cont:
+        raise click.UsageError("Use either -s/--session or -c/--continue, not both.")
+    if prompt == "-":
+        prompt = sys.stdin.read()
+    if not prompt.strip():
+        raise fail("The prompt is empty; pass some text, or - to read it from stdin.", 2)
+    flags = Flags(model=model, api_base=api_base, agent=agent)
+    code = run_safely(lambda: asyncio.run(_ask(prompt, session_id, cont, flags, as_json)))
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+async def _ask(prompt: str, session_id: str | None, cont: bool, flags: Flags, as_json: bool) -> int:
+    from chatcli.chat.events import (
+        MessageSaved,
+        ReplyDelta,
+        StateChanged,
+        ToolCalled,
+        TurnFailed,
+        TurnFinished,
+    )
+
+    ws = workspace(flags)
+    if session_id:
+        session = ws.get_or_create(check_id(session_id), model=flags.model)
+    else:
+        recent = ws.most_recent() if cont else None
+        session = ws.open_session(recent.id) if recent else ws.new_session(model=flags.model)
+        if recent is None:
+            click.echo(f"session: {session.id}", err=True)
+    engine = ws.engine_for(session, model=flags.model)
+    reply: list[str] = []
+    usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "cost": None}
+    error: ChatcliError | None = None
+    async for event in engine.send(prompt):
+        if isinstance(event, ReplyDelta):
+            reply.append(event.text)
+            if not as_json:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+        elif isinstance(event, ToolCalled) and not as_json:
+            args = json.dumps(event.arguments, ensure_ascii=False)
+            click.echo(f"\n[tool] {event.name}({args})", err=True)
+        elif isinstance(event, StateChanged) and not as_json:
+            changed = ", ".join(c.path for c in event.record.changes)
+            click.echo(f"[state] {changed} changed by {event.record.by}", err=True)
+        elif isinstance(event, MessageSaved) and event.message.role == "assistant":
+            if event.message.tool_calls:
+                reply.clear()
+        elif isinstance(event, TurnFailed):
+            error = event.error
+        elif isinstance(event, TurnFinished):
+            usage = {
+                "prompt_tokens": event.prompt_tokens,
+                "completion_tokens": event.completion_tokens,
+                "cost": event.cost,
+            }
+    if as_json:
+        out = {
+            "session": session.id,
+            "reply": "".join(reply),
+            "state": session.view.state,
+            "usage": usage,
+        }
+        if error is not None:
+            out["error"] = {"kind": getattr(error, "kind", "error"), "message": error.sentence()}
+        click.echo(json.dumps(out, ensure_ascii=False))
+    elif reply and not "".join(reply).endswith("\n"):
+        sys.stdout.write("\n")
+    if error is not None:
+        click.echo(f"chatcli: {error.sentence()}", err=True)
+        return 1
+    return 0

@@ -1,0 +1,317 @@
+"""`chatcli sessions …`: list, show, new, checkpoint, restore, fork, export, prune, doctor."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chatcli.cli.errors import fail, run_safely
+from chatcli.cli.wiring import context, open_store
+from chatcli.errors import ChatcliError, SessionNotFound
+from chatcli.session import Session, check_id, list_sessions, parse_duration, stale_sessions
+from chatcli.session.catalog import parse_ts
+from chatcli.session.export import FORMATS, checkpoint_json, export, session_json
+from chatcli.session.store import Store
+
+
+def _store() -> Store:
+    settings, paths = context()
+    return open_store(None, settings, paths)
+
+
+def _load(session_id: str) -> Session[Any]:
+    return Session.load(_store(), session_id)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def age(ts: str, now: datetime | None = None) -> str:
+    """`3m`, `5h`, `2d` since an ISO timestamp."""
+    if not ts:
+        return "?"
+    seconds = max(0, int(((now or datetime.now(UTC)) - parse_ts(ts)).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@click.group()
+def sessions() -> None:
+    """Manage stored sessions."""
+
+
+@sessions.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--search", metavar="TEXT", help="Only sessions whose messages or title contain TEXT."
+)
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show at most N sessions.")
+def list_cmd(as_json: bool, search: str | None, limit: int | None) -> None:
+    """List sessions, newest first."""
+
+    def body() -> None:
+        found = list_sessions(_store(), search=search, limit=limit)
+        if as_json:
+            keys = ("id", "title", "model", "created", "updated", "messages")
+            _json([{k: getattr(s, k) for k in keys} for s in found])
+            return
+        if not found:
+            click.echo("No sessions." if not search else f"No session mentions {search!r}.")
+            return
+        for s in found:
+            title = s.title or "(untitled)"
+            note = f"  ! {s.problem}" if s.problem else ""
+            click.echo(f"{s.id:<24} {age(s.updated):>4} {s.messages:>5} msgs  {title}{note}")
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(session_id: str, as_json: bool) -> None:
+    """Show a session's conversation, state and checkpoints."""
+
+    def body() -> None:
+        session = _load(session_id)
+        if as_json:
+            _json(session_json(session))
+        else:
+            click.echo(export(session, "md"), nl=False)
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.option("--id", "session_id", metavar="ID", help="Use this id (letters, digits, - and _).")
+@click.option("--title", "-t", default="", help="A title for the session.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def new(session_id: str | None, title: str, as_json: bool) -> None:
+    """Create an empty session and print its id."""
+
+    def body() -> None:
+        settings, paths = context()
+        session: Session[Any] = Session.create(
+            open_store(None, settings, paths),
+            session_id=session_id,
+            title=title,
+            model=settings.model,
+            agent=settings.agent,
+        )
+        if as_json:
+            _json({"id": session.id, "title": session.title, "path": session.location})
+        else:
+            click.echo(session.id)
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--label", "-l", default="", help="A label for the checkpoint.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def checkpoint(session_id: str, label: str, as_json: bool) -> None:
+    """Checkpoint a session's current view; prints the checkpoint id."""
+
+    def body() -> None:
+        record = _load(session_id).checkpoint(label)
+        if as_json:
+            _json(checkpoint_json(record))
+        else:
+            click.echo(record.id)
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def checkpoints(session_id: str, as_json: bool) -> None:
+    """List a session's checkpoints, oldest first."""
+
+    def body() -> None:
+        snaps = _load(session_id).checkpoints
+        if as_json:
+            _json([checkpoint_json(s.record) for s in snaps])
+            return
+        if not snaps:
+            click.echo("No checkpoints yet.")
+        for snap in snaps:
+            r = snap.record
+            kind = "auto" if r.auto else "manual"
+            click.echo(
+                f"{r.id:<8} {age(r.ts):>4} {kind:<6} {snap.message_count:>4} msgs  {r.label}"
+            )
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.argument("checkpoint_id", metavar="CHECKPOINT_ID")
+def restore(session_id: str, checkpoint_id: str) -> None:
+    """Roll a session back to a checkpoint (nothing is deleted; restore again to undo)."""
+
+    def body() -> None:
+        session = _load(session_id)
+        before = session.view.message_count
+        session.restore(checkpoint_id)
+        now = session.view.message_count
+        click.echo(
+            f"Restored {session.id} to {checkpoint_id}: {now} messages in view (was {before}). "
+            "Rolled-back lines are kept; restore a later checkpoint to undo."
+        )
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--at", "at", metavar="CHECKPOINT_ID", help="Fork at this checkpoint (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def fork(session_id: str, at: str | None, as_json: bool) -> None:
+    """Start a new session from a checkpoint of this one; prints the new id."""
+
+    def body() -> None:
+        child = _load(session_id).fork(at)
+        if as_json:
+            _json({"id": child.id, "parent": session_id, "checkpoint": at, "title": child.title})
+        else:
+            click.echo(child.id)
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.argument("title")
+def rename(session_id: str, title: str) -> None:
+    """Give a session a new title."""
+    run_safely(lambda: _load(session_id).rename(title) and None)
+
+
+@sessions.command("export")
+@click.argument("session_id", metavar="ID")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+def export_cmd(session_id: str, fmt: str, output: Path | None) -> None:
+    """Export a session as Markdown, JSON or its raw JSONL log."""
+
+    def body() -> None:
+        text = export(_load(session_id), fmt)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ChatcliError(f"Cannot write {output}: {exc.strerror}.") from None
+        click.echo(f"Wrote {output}", err=True)
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
+def delete(session_id: str, yes: bool) -> None:
+    """Delete a session for good."""
+
+    def body() -> None:
+        store = _store()
+        session: Session[Any] = Session.load(store, session_id)
+        if not yes and not _confirm(f"Delete {session.id} ({session.title or 'untitled'})?"):
+            raise fail("Nothing deleted.")
+        store.delete(session.id)
+        click.echo(f"Deleted {session.id}.")
+
+    run_safely(body)
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise fail("Refusing to delete without confirmation; pass --yes.", 2)
+    return click.confirm(question, default=False)
+
+
+@sessions.command()
+@click.option("--older-than", required=True, metavar="DURATION", help="e.g. 30d, 12h, 2w.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
+def prune(older_than: str, dry_run: bool, yes: bool) -> None:
+    """Delete sessions not updated for DURATION (lists them first)."""
+
+    def body() -> None:
+        store = _store()
+        old = stale_sessions(store, parse_duration(older_than))
+        if not old:
+            click.echo(f"No session is older than {older_than}.")
+            return
+        for s in old:
+            click.echo(f"{s.id:<24} {age(s.updated):>4}  {s.title or '(untitled)'}")
+        if dry_run:
+            click.echo(f"{len(old)} session(s) would be deleted (dry run).")
+            return
+        if not yes and not _confirm(f"Delete these {len(old)} session(s)?"):
+            raise fail("Nothing deleted.")
+        for s in old:
+            store.delete(s.id)
+        click.echo(f"Deleted {len(old)} session(s).")
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="[ID]", required=False)
+@click.option("--repair", is_flag=True, help="Move torn last lines aside (never deletes data).")
+def doctor(session_id: str | None, repair: bool) -> None:
+    """Check every line, seq continuity and checkpoint digests."""
+
+    def body() -> None:
+        from chatcli.store.doctor import diagnose, is_torn_tail
+        from chatcli.store.jsonl import JsonlStore
+
+        store = _store()
+        ids = [check_id(session_id)] if session_id else sorted(store.ids())
+        if session_id and not store.exists(session_id):
+            raise SessionNotFound(session_id)
+        bad = 0
+        for sid in ids:
+            problems = diagnose(store, sid)
+            for problem in problems:
+                click.echo(str(problem))
+            if repair and isinstance(store, JsonlStore) and any(map(is_torn_tail, problems)):
+                aside = store.move_torn_tail(sid)
+                click.echo(f"{sid}: moved the torn last line to {aside}")
+                problems = diagnose(store, sid)
+            bad += bool(problems)
+        click.echo(f"Checked {len(ids)} session(s): {bad} with problems.")
+        if bad:
+            raise click.exceptions.Exit(1)
+
+    run_safely(body)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--to", "target", required=True, help="redis://host:port/db, 'files' or a folder.")
+def copy(session_id: str, target: str) -> None:
+    """Copy a session to another store (same id, same lines)."""
+
+    def body() -> None:
+        settings, paths = context()
+        source = open_store(None, settings, paths)
+        dest = open_store(target, settings, paths)
+        records, _ = source.read(check_id(session_id))
+        dest.create(records)
+        click.echo(f"Copied {session_id} ({len(records)} lines) to {dest.location(session_id)}.")
+
+    run_safely(body)

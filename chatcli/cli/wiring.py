@@ -1,0 +1,81 @@
+"""The one place concrete parts are built: settings, store, model client, workspace."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chatcli.config import Settings, load_settings
+from chatcli.errors import ChatcliError
+from chatcli.paths import Paths, resolve_paths
+from chatcli.session.store import Store
+from chatcli.store.files import private_dir
+from chatcli.store.jsonl import JsonlStore
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Command-line overrides shared by the TUI and `ask`."""
+
+    model: str | None = None
+    api_base: str | None = None
+    agent: str | None = None
+
+
+def context(flags: Flags | None = None) -> tuple[Settings, Paths]:
+    """Settings (config.toml, then env, then flags) and paths."""
+    paths = resolve_paths(dict(os.environ))
+    settings = load_settings(paths, os.environ)
+    if flags:
+        settings = settings.with_overrides(
+            model=flags.model, api_base=flags.api_base, agent=flags.agent
+        )
+    return settings, paths
+
+
+def open_store(target: str | None, settings: Settings, paths: Paths) -> Store:
+    """A store from `redis://…`, a folder path, `files`, or (None) the configured default."""
+    target = target if target is not None else settings.store
+    if target and target.startswith(("redis://", "rediss://", "unix://")):
+        from chatcli.store.redis import RedisStore
+
+        password = settings.redis_password.get_secret_value() if settings.redis_password else None
+        return RedisStore.from_url(target, prefix=settings.redis_prefix, password=password)
+    if target and target not in ("files", "file"):
+        if "://" in target:
+            raise ChatcliError(
+                f"Unknown store {target!r}.", "Use redis://host:port/db, 'files' or a folder path."
+            )
+        return JsonlStore(Path(target).expanduser())
+    return JsonlStore(paths.sessions_dir)
+
+
+def setup_logging(paths: Paths) -> None:
+    """Send chatcli's (and litellm's) log to the log file, never to the terminal."""
+    private_dir(paths.log_dir)
+    handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    os.chmod(paths.log_file, 0o600)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("chatcli")
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    root.propagate = False
+    from chatcli.llm import configure_logging
+
+    configure_logging(paths.log_file)
+
+
+def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:
+    """The Workspace the TUI and `ask` run on."""
+    from chatcli.chat.workspace import Workspace
+    from chatcli.llm import LiteLLMModel
+
+    settings, paths = context(flags)
+    if log:
+        setup_logging(paths)
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    model = LiteLLMModel(api_base=settings.api_base, api_key=key, timeout=settings.timeout)
+    return Workspace(settings, paths, open_store(None, settings, paths), model, dict(os.environ))

@@ -1,0 +1,58 @@
+"""Where chatcli keeps things: the one caller of platformdirs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP = "chatcli"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders chatcli uses (nothing is created until something is written)."""
+
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        """`config.toml`."""
+        return self.config_dir / "config.toml"
+
+    @property
+    def agents_dir(self) -> Path:
+        """User agents (`*.prompt` files)."""
+        return self.config_dir / "agents"
+
+    @property
+    def sessions_dir(self) -> Path:
+        """One JSONL file per session."""
+        return self.data_dir / "sessions"
+
+    @property
+    def log_file(self) -> Path:
+        """chatcli's own log (errors in detail; never secrets)."""
+        return self.log_dir / "chatcli.log"
+
+    @property
+    def models_dir(self) -> Path:
+        """Downloaded or assembled local model files."""
+        return self.data_dir / "models"
+
+
+def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
+    """Paths from platformdirs, overridden by CHATCLI_CONFIG_DIR / CHATCLI_DATA_DIR."""
+    env = os.environ if environ is None else environ
+    data = env.get("CHATCLI_DATA_DIR")
+    config = env.get("CHATCLI_CONFIG_DIR")
+    data_dir = Path(data).expanduser() if data else Path(platformdirs.user_data_dir(APP))
+    return Paths(
+        config_dir=Path(config).expanduser() if config else Path(platformdirs.user_config_dir(APP)),
+        data_dir=data_dir,
+        log_dir=data_dir / "logs" if data else Path(platformdirs.user_log_dir(APP)),
+    )
