@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -64,6 +65,34 @@ def create_private(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     sync_dir(path.parent)
+
+
+def publish_private(path: Path, data: bytes) -> None:
+    """Create `path` 0600 with `data` all at once: after a crash there is either
+    no file or the whole of it, never a part. FileExistsError if `path` exists
+    (a link there counts as existing and is not followed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    fd = open_nofollow(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        try:
+            os.fchmod(fd, 0o600)
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # atomic, and refuses an existing name
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            create_private(path, data)  # a file system without hard links
+            return
+    finally:
+        tmp.unlink(missing_ok=True)
+    sync_dir(path.parent)
+
+
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 def sync_dir(path: Path) -> None:

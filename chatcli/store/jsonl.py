@@ -10,13 +10,26 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from chatcli.errors import ChatcliError, CorruptLog, SessionExists, SessionLocked, SessionNotFound
+from chatcli.errors import (
+    ChatcliError,
+    CorruptLog,
+    SessionExists,
+    SessionLocked,
+    SessionNotFound,
+    UnsafePath,
+)
 from chatcli.session.ids import check_id
 from chatcli.session.records import Record, SessionRecord, dump_line, with_seq
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
-from chatcli.store.files import create_private, open_nofollow, private_dir, write_all
+from chatcli.store.files import (
+    create_private,
+    open_nofollow,
+    private_dir,
+    publish_private,
+    write_all,
+)
 from chatcli.store.index import SummaryIndex
 from chatcli.store.lines import parse_numbered
 
@@ -79,8 +92,12 @@ class JsonlStore:
         blob = b"".join(dump_line(r) for r in numbered)
         lock = self._acquire(header.id)
         try:
-            create_private(path, blob)
+            publish_private(path, blob)
         except FileExistsError:
+            if path.is_symlink():
+                raise UnsafePath(
+                    f"{path} is a symbolic link.", "chatcli does not follow links; move it away."
+                ) from None
             raise SessionExists(header.id) from None
         finally:
             lock.release()
