@@ -97,8 +97,14 @@ async def test_remember_changes_state_and_the_next_prompt_shows_it(
 
     # the tool round: the second request carries the call and its result
     second = model_server.requests[1].body["messages"]
-    assert second[-2]["role"] == "assistant" and second[-2]["tool_calls"][0]["function"]["name"] == "remember"
-    assert second[-1]["role"] == "tool" and second[-1]["tool_call_id"] == second[-2]["tool_calls"][0]["id"]
+    assert (
+        second[-2]["role"] == "assistant"
+        and second[-2]["tool_calls"][0]["function"]["name"] == "remember"
+    )
+    assert (
+        second[-1]["role"] == "tool"
+        and second[-1]["tool_call_id"] == second[-2]["tool_calls"][0]["id"]
+    )
     assert "name: Ada" in second[0]["content"]  # the state reaches the system prompt at once
 
     await run(engine, "What is my name?")
