@@ -13,7 +13,10 @@ class ChatcliError(Exception):
 
     def sentence(self) -> str:
         """The error as one line: what is wrong, then what to do."""
-        return f"{self.message} {self.hint}" if self.hint else self.message
+        if not self.hint:
+            return self.message
+        end = "" if self.message.endswith((".", "!", "?", ":")) else "."
+        return f"{self.message}{end} {self.hint}"
 
 
 class InvalidSessionId(ChatcliError):

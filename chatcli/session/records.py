@@ -142,10 +142,14 @@ class BadLine(ValueError):
 
 def parse_line(raw: bytes) -> Record:
     """Parse one JSON line (without its newline) into a record."""
+    if not raw.strip():
+        raise BadLine("the line is empty")
     try:
         record = _ADAPTER.validate_json(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            raise BadLine(f"not valid JSON ({first['ctx']['error']})") from None
         where = ".".join(str(p) for p in first["loc"])
         raise BadLine(f"{first['msg']} at {where}" if where else first["msg"]) from None
     if record.seq < 1:
