@@ -142,17 +142,19 @@ class JsonlStore:
             raise CorruptLog(str(path), after.seq, "the file is shorter than when it was last read")
         others: list[Record] = []
         pos, seq = after.pos, after.seq
+        torn = b""
         if size > pos:
             data = os.pread(fd, size - pos, pos)
             end = data.rfind(b"\n") + 1
-            if end < len(data):
-                self._move_aside(path, data[end:])
-                os.ftruncate(fd, pos + end)
             others = self._parse(path, data[:end], seq, session_id)
+            torn = data[end:]
             pos, seq = pos + end, seq + len(others)
         new = make(others)
         if not new:
             return Appended(others, [], Cursor(seq, pos))
+        if torn:  # only now that nothing can fail first: a failed append changes nothing
+            self._move_aside(path, torn)
+            os.ftruncate(fd, pos)
         numbered = [with_seq(r, seq + i + 1) for i, r in enumerate(new)]
         blob = b"".join(dump_line(r) for r in numbered)
         write_all(fd, blob)
