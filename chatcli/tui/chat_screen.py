@@ -1,0 +1,484 @@
+"""ChatScreen: sessions sidebar, conversation, prompt, state and checkpoints panes.
+
+Workers fetch (turns, session I/O, following the log), messages deliver, and
+handlers render: every widget change happens in a handler on the UI thread.
+The screen renders from the session's replayed view (`_sync`), so a turn, a
+restore, or lines another window wrote all show the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.message import Message
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from chatcli.chat.events import (
+    CheckpointSaved,
+    MessageSaved,
+    ReplyDelta,
+    ReplyStarted,
+    StateChanged,
+    ToolCalled,
+    ToolFinished,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+)
+from chatcli.errors import ChatcliError
+from chatcli.session import Session
+from chatcli.tui import bindings
+from chatcli.tui.chat_commands import ChatCommands
+from chatcli.tui.checkpoints_pane import CheckpointsPane
+from chatcli.tui.clock import Clock
+from chatcli.tui.commands import parse_slash, unescape
+from chatcli.tui.conversation import Conversation
+from chatcli.tui.history import LogTally, restore_info, user_prompts
+from chatcli.tui.marks import exit_when_ready, mark
+from chatcli.tui.no_model import NoModelScreen
+from chatcli.tui.ports import Engine, Workspace
+from chatcli.tui.prompt import PromptInput
+from chatcli.tui.sidebar import SessionsSidebar
+from chatcli.tui.start import Start
+from chatcli.tui.state_pane import StatePane
+from chatcli.tui.status_bar import Status, StatusBar
+
+FOLLOW_SECONDS = 0.5
+"""How often the log is checked for lines another window wrote."""
+SHARED_SECONDS = 60.0
+"""How long after another window's last write the status bar says so."""
+PANES = ("sidebar", "state", "checkpoints")
+
+
+class DeltaBuffer:
+    """Reply text the turn worker received and the screen has not shown yet."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def add(self, text: str) -> None:
+        self._parts.append(text)
+
+    def take(self) -> str:
+        text, self._parts = "".join(self._parts), []
+        return text
+
+
+class ChatScreen(ChatCommands):
+    """The main screen: one open session (or a new one, saved on its first message)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.CHAT)
+
+    class TurnProgressed(Message):
+        """The turn worker received an event from the chat engine."""
+
+        def __init__(self, event: TurnEvent) -> None:
+            super().__init__()
+            self.event = event
+
+    class ReplyGrew(Message):
+        """More reply text is waiting in the buffer (bursts merge into one)."""
+
+        def __init__(self, buffer: DeltaBuffer) -> None:
+            super().__init__()
+            self.buffer = buffer
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ChatScreen.ReplyGrew) and message.buffer is self.buffer
+
+    class LogGrew(Message):
+        """Following the log found lines another window wrote (bursts merge)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ChatScreen.LogGrew)
+
+    def __init__(self, workspace: Workspace, start: Start, clock: Clock) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.start = start
+        self.clock = clock
+        self.session: Session[Any] | None = None
+        self.engine: Engine | None = None
+        self.pending_model = start.model
+        self.pending_title = ""
+        self.tally = LogTally()
+        self.turn: Worker[None] | None = None
+        self.model_problem: str | None = None
+        self._turn_text = ""
+        self._user_saved = False
+        self._failed = False
+        self._busy = ""
+        self._shared_at = -SHARED_SECONDS
+        self._following = False
+        self._io = threading.Lock()
+        self._panes: dict[str, bool] | None = None
+        self._was_ready = False
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield SessionsSidebar(self._list_sessions, clock=self.clock, id="sidebar")
+            with Vertical(id="center"):
+                yield Conversation(id="conversation")
+                yield PromptInput(id="prompt")
+            with Vertical(id="side"):
+                yield StatePane(clock=self.clock, id="state")
+                yield CheckpointsPane(clock=self.clock, id="checkpoints")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def _list_sessions(self, search: str | None) -> list[Any]:
+        return self.workspace.sessions(search)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.query_one(Conversation)
+
+    def on_mount(self) -> None:
+        self.conversation.restore_key = self._key_for("restore")
+        self.prompt.focus()
+        self._update_status()
+        self.set_interval(FOLLOW_SECONDS, self._follow_tick)
+        self.call_after_refresh(self._after_first_paint)
+        if self.start.mode == "continue":
+            self.open_latest()
+        elif self.start.mode == "resume" and self.start.session_id:
+            self.open_session(self.start.session_id)
+        else:
+            self.call_after_refresh(self._ready)
+
+    def _ready(self) -> None:
+        """The session is on screen (the start-up benchmark's second mark)."""
+        if not self._was_ready:
+            self._was_ready = True
+            mark("ready")
+            if exit_when_ready():
+                self.app.exit()
+
+    def _after_first_paint(self) -> None:
+        self.query_one(SessionsSidebar).reload()
+
+    def on_resize(self, event: Resize) -> None:
+        if self._panes is None:  # until the person toggles one, panes follow the width
+            width = event.size.width
+            self._apply_panes(
+                {"sidebar": width >= 110, "state": width >= 150, "checkpoints": width >= 150}
+            )
+
+    def _apply_panes(self, panes: dict[str, bool]) -> None:
+        for pane in PANES:
+            self.set_class(not panes[pane], f"-hide-{pane}")
+        self.set_class(not (panes["state"] or panes["checkpoints"]), "-hide-side")
+
+    def action_toggle_pane(self, pane: str) -> None:
+        """Show or hide one of the side panes."""
+        panes = self._panes or {p: not self.has_class(f"-hide-{p}") for p in PANES}
+        panes[pane] = not panes[pane]
+        self._panes = panes
+        self._apply_panes(panes)
+        if panes[pane] and pane == "sidebar":
+            self.query_one("#session-rows").focus()
+        elif not panes[pane]:
+            self.prompt.focus()
+
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus()
+
+    def _key_for(self, binding_id: str) -> str:
+        keymap: dict[str, str] = dict(self.workspace.settings.keymap)
+        default = next(b.key for b in bindings.ALL if b.id == binding_id)
+        return keymap.get(binding_id, default).split(",")[0]
+
+    # -- opening sessions ----------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def open_latest(self) -> None:
+        """Open the most recent session (a new one when there is none)."""
+        summary = self.workspace.most_recent()
+        if summary is None:
+            self.post_message(self.SessionOpened(None, None, "No sessions yet: this is a new one."))
+            return
+        self._open(summary.id)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def open_session(self, session_id: str) -> None:
+        """Open a stored session."""
+        self._open(session_id)
+
+    def _open(self, session_id: str) -> None:
+        with self._io:
+            session = self.workspace.open_session(session_id)
+            engine = self.workspace.engine_for(session)
+            model = self.pending_model
+            if model and model != session.model:
+                engine.set_model(model)
+        self.post_message(self.SessionOpened(session, engine))
+
+    def _create(self) -> tuple[Session[Any], Engine]:
+        """Create the session (on the first message or edit); in a thread, under the I/O lock."""
+        session = self.workspace.new_session(
+            title=self.pending_title, model=self.pending_model, agent=self.start.agent
+        )
+        return session, self.workspace.engine_for(session)
+
+    @on(ChatCommands.SessionOpened)
+    async def _session_opened(self, event: ChatCommands.SessionOpened) -> None:
+        same = event.session is not None and event.session is self.session
+        self.session, self.engine = event.session, event.engine
+        if not same:
+            self.tally = LogTally()
+            self._shared_at = -SHARED_SECONDS
+            if event.session is None:
+                await self.conversation.clear()
+            head = event.session.view.head if event.session else None
+            self.prompt.set_history(user_prompts(head))
+        self.query_one(SessionsSidebar).mark_current(event.session.id if event.session else None)
+        await self._sync(jump=True)
+        self.call_after_refresh(self._ready)
+        self.query_one(SessionsSidebar).reload()
+        if event.note:
+            self.notify(event.note)
+
+    @on(SessionsSidebar.SessionChosen)
+    def _session_chosen(self, event: SessionsSidebar.SessionChosen) -> None:
+        if self._turn_running():
+            self.notify("Wait for the reply to finish (Esc stops it).", severity="warning")
+            return
+        if self.session is None or event.session_id != self.session.id:
+            self.open_session(event.session_id)
+        self.prompt.focus()
+
+    # -- rendering -------------------------------------------------------------------
+
+    async def _sync(self, *, jump: bool = False) -> None:
+        """Bring every pane in line with the session's view."""
+        session = self.session
+        conversation = self.conversation
+        if session is None:
+            self.query_one(StatePane).show({}, None)
+            self.query_one(CheckpointsPane).show({})
+            self._update_status()
+            return
+        view = session.view
+        self.tally.update(session.records)
+        conversation.states = self.tally.states
+        conversation.model = view.model
+        await conversation.show(view.head, restore_info(view, session.records), jump=jump)
+        self.query_one(StatePane).show(view.state, view.state_record)
+        self.query_one(CheckpointsPane).show(view.snapshots)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        session, engine = self.session, self.engine
+        if engine is not None:
+            model = engine.model_name
+        else:
+            model = self.pending_model or self.workspace.settings.model
+        self.query_one(StatusBar).status = Status(
+            model=model,
+            agent=(session.agent if session else None) or self.start.agent,
+            usage=self.tally.usage,
+            location=session.location if session else None,
+            shared=time.monotonic() - self._shared_at < SHARED_SECONDS,
+            busy=self._busy,
+        )
+
+    def _set_busy(self, text: str) -> None:
+        self._busy = text
+        self._update_status()
+
+    # -- sending ------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def _submitted(self, event: PromptInput.Submitted) -> None:
+        text = event.text
+        try:
+            invocation = parse_slash(text)
+        except ChatcliError as exc:
+            self.notify(exc.sentence(), title="Command", severity="error")
+            return
+        if invocation is not None:
+            self.prompt.clear()
+            self.prompt.remember(text)
+            result = getattr(self, f"action_{invocation.command.action}")(invocation.arg)
+            if asyncio.iscoroutine(result):
+                await result
+            return
+        if self._turn_running():
+            self.notify("A reply is still coming: wait, or press Esc to stop it.")
+            return
+        if self.model_problem and self.engine is None and not self.pending_model:
+            self.app.push_screen(NoModelScreen(self.model_problem))
+            return
+        self.prompt.clear()
+        self.prompt.remember(text)
+        self._turn_text = text
+        self._user_saved = self._failed = False
+        self.turn = self._run_turn(unescape(text))
+        self.refresh_bindings()
+
+    def _turn_running(self) -> bool:
+        return self.turn is not None and self.turn.is_running
+
+    @work(exclusive=True, group="turn", exit_on_error=False)
+    async def _run_turn(self, text: str) -> None:
+        await asyncio.to_thread(self._io.acquire)
+        try:
+            engine = self.engine
+            if engine is None:
+                session, created = await asyncio.to_thread(self._create)
+                self.post_message(self.SessionOpened(session, created))
+                engine = created
+            buffer = DeltaBuffer()
+            async for event in engine.send(text):
+                if isinstance(event, ReplyDelta):
+                    buffer.add(event.text)
+                    self.post_message(self.ReplyGrew(buffer))
+                else:
+                    self.post_message(self.TurnProgressed(event))
+        finally:
+            self._io.release()
+
+    @on(ReplyGrew)
+    async def _reply_grew(self, event: ReplyGrew) -> None:
+        text = event.buffer.take()
+        if text:
+            if self.conversation.streaming is None:
+                await self.conversation.start_reply(self.engine.model_name if self.engine else None)
+            self.conversation.feed(text)
+
+    @on(TurnProgressed)
+    async def _turn_progressed(self, message: TurnProgressed) -> None:
+        event = message.event
+        model = self.engine.model_name if self.engine else None
+        if isinstance(event, MessageSaved):
+            if event.message.role == "user":
+                self._user_saved = True
+            await self._sync(jump=event.message.role == "user")
+        elif isinstance(event, ReplyStarted):
+            self._set_busy(f"{event.model} is replying… Esc stops")
+            await self.conversation.start_reply(event.model)
+        elif isinstance(event, ToolCalled):
+            self._set_busy(f"running {event.name}…")
+        elif isinstance(event, ToolFinished):
+            self._set_busy(f"{model or 'the model'} is replying… Esc stops")
+        elif isinstance(event, StateChanged | CheckpointSaved):
+            await self._sync()
+        elif isinstance(event, TurnFailed):
+            await self._turn_failed(event.error.sentence())
+        elif isinstance(event, TurnFinished):
+            self._set_busy("")
+
+    async def _turn_failed(self, sentence: str) -> None:
+        self._failed = True
+        self.notify(sentence, title="The reply failed", severity="error", timeout=8)
+        await self._sync()
+        head = self.session.view.head if self.session else None
+        if head is None or head.message.role != "assistant" or head.message.status != "error":
+            await self.conversation.add_error(sentence)
+        if not self.prompt.text:
+            self.prompt.load_text(self._turn_text)  # keep what the person wrote, to retry
+            self.prompt.move_cursor(self.prompt.document.end)
+
+    def action_cancel_reply(self) -> None:
+        """Stop the reply; what arrived is kept, marked interrupted."""
+        if self.turn is not None and self.turn.is_running:
+            self.turn.cancel()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_reply":
+            return self._turn_running()
+        return True
+
+    @on(Worker.StateChanged)
+    async def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker, state = event.worker, event.state
+        if state == WorkerState.ERROR:
+            await self._worker_failed(worker)
+        if worker is self.turn and state in (
+            WorkerState.SUCCESS,
+            WorkerState.CANCELLED,
+            WorkerState.ERROR,
+        ):
+            await self._turn_over(state)
+        if worker.group == "follow" and worker.is_finished:
+            self._following = False
+
+    async def _worker_failed(self, worker: Worker[Any]) -> None:
+        error = worker.error
+        if isinstance(error, ChatcliError):
+            sentence = error.sentence()
+        else:
+            self.log.error("worker failed", worker=worker.name, error=repr(error))
+            sentence = f"Something went wrong: {type(error).__name__}: {error}"
+        if worker is self.turn:
+            await self._turn_failed(sentence)
+        else:
+            self.notify(sentence, title="Error", severity="error", timeout=8)
+
+    async def _turn_over(self, state: WorkerState) -> None:
+        self._set_busy("")
+        self.refresh_bindings()
+        await self.conversation.drop_reply()
+        if self.session is not None:
+            await self._sync()
+        if state == WorkerState.CANCELLED:
+            self.notify("Reply stopped. What arrived is kept, marked interrupted.")
+        unsent = not self._user_saved and not self._failed and state != WorkerState.SUCCESS
+        if unsent and not self.prompt.text:
+            self.prompt.load_text(self._turn_text)
+        self.query_one(SessionsSidebar).reload()
+
+    # -- following the log ----------------------------------------------------------------
+
+    def _follow_tick(self) -> None:
+        if self._following or self.session is None or self._io.locked() or self._turn_running():
+            if time.monotonic() - self._shared_at > SHARED_SECONDS:
+                self._update_status()
+            return
+        self._following = True
+        self._follow(self.session)
+
+    @work(thread=True, group="follow", exit_on_error=False)
+    def _follow(self, session: Session[Any]) -> None:
+        if not self._io.acquire(blocking=False):
+            return
+        try:
+            fresh = session.refresh()
+        finally:
+            self._io.release()
+        self.post_message(self.LogGrew(len(fresh)))
+
+    @on(LogGrew)
+    async def _log_grew(self, event: LogGrew) -> None:
+        if event.count:
+            self._shared_at = time.monotonic()
+            await self._sync()
+            self.query_one(SessionsSidebar).reload()
+        elif time.monotonic() - self._shared_at > SHARED_SECONDS:
+            self._update_status()
+
+    @on(ChatCommands.Changed)
+    async def _changed(self, event: ChatCommands.Changed) -> None:
+        await self._sync()
+        self.query_one(SessionsSidebar).reload()
+        if event.note:
+            self.notify(event.note)

@@ -1,0 +1,52 @@
+"""HelpScreen (F1): every key binding with its id, and the slash commands."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from chatcli.tui import bindings
+from chatcli.tui.commands import SLASH_COMMANDS
+
+
+def key_display(keys: str) -> str:
+    """`ctrl+j,shift+enter` → `Ctrl+J, Shift+Enter`."""
+    return ", ".join("+".join(p.capitalize() for p in k.split("+")) for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys (with the ids to remap them in config) and slash commands."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "dismiss", "Close", id="help-close"),
+    ]
+
+    def __init__(self, keymap: dict[str, str]) -> None:
+        super().__init__(classes="picker")
+        self.keymap = keymap
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog", classes="dialog"):
+            yield Static("Keys and commands", classes="dialog-title")
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                'Remap a key in config.toml:  [keymap]  checkpoint = "ctrl+k"   ·   Esc closes',
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "What it does", "Id / command")
+        for binding in bindings.ALL:
+            assert binding.id is not None
+            keys = self.keymap.get(binding.id, binding.key)
+            table.add_row(key_display(keys), binding.tooltip or binding.description, binding.id)
+        for command in SLASH_COMMANDS:
+            usage = f"/{command.name} {command.args}".strip()
+            table.add_row(usage, command.description, "prompt")
+        table.focus()

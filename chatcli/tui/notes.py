@@ -1,0 +1,52 @@
+"""Short notes the conversation shows between messages: restores, failures, paging."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from chatcli.tui.history import RestoreInfo
+
+
+class RestoreNote(Static):
+    """After a restore: what was rolled back, that it is kept, and how to undo."""
+
+    def __init__(self, info: RestoreInfo, restore_key: str) -> None:
+        self.info = info
+        label = f" ({info.label})" if info.label else ""
+        moved = (
+            f"{info.rolled_back} message{'s' if info.rolled_back != 1 else ''} rolled back"
+            if info.rolled_back
+            else "Nothing was rolled back"
+        )
+        undo = (
+            f"restore {info.undo} ({restore_key}) to undo."
+            if info.undo
+            else f"restore again ({restore_key}) to undo."
+        )
+        text = Content.assemble(
+            ("↶ Restored ", "bold"),
+            (f"{info.checkpoint}{label}", "bold $accent"),
+            f". {moved}; they are kept in the session log — {undo}",
+        )
+        super().__init__(text, classes="note restore-note")
+
+
+class ErrorNote(Static):
+    """A turn that failed before any reply was saved: the error in plain words."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(Content.assemble(("✖ ", "bold"), sentence), classes="note error-note")
+
+
+class EarlierMarker(Static):
+    """At the top of a long conversation: older messages load when you scroll here."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__(classes="note earlier")
+        self.set_hidden(hidden)
+
+    def set_hidden(self, hidden: int) -> None:
+        """Say how many older messages are not shown yet."""
+        self.update(f"↑ {hidden} earlier message{'s' if hidden != 1 else ''} — scroll up to load")
+        self.display = hidden > 0
