@@ -78,21 +78,36 @@ def load_agent(name: str, agents_dir: Path) -> Agent:
     )
 
 
-async def render_system(source: str, state: dict[str, Any]) -> str:
-    """Render a prompt body with the state as `@state`; returns the system prompt text."""
-    from dotpromptz import DataArgument, Dotprompt
-    from dotpromptz.errors import DotpromptError
+class PromptRenderer:
+    """Renders prompt bodies with the state as `@state`, compiling each source once."""
 
-    try:
-        rendered: Any = await Dotprompt().render(
-            source, DataArgument(input={}, context={"state": state})
-        )
-    except (DotpromptError, ValueError, KeyError, TypeError) as exc:
-        raise ChatcliError(f"Cannot render the agent's prompt: {exc}.") from None
-    texts = [
-        part.text
-        for message in rendered.messages
-        for part in message.content
-        if hasattr(part, "text")
-    ]
-    return "".join(t for t in texts if t).strip()
+    def __init__(self) -> None:
+        self._compiled: dict[str, Any] = {}
+        self._dotprompt: Any = None
+
+    async def render(self, source: str, state: dict[str, Any]) -> str:
+        """The system prompt text for `source` with this state."""
+        from dotpromptz import DataArgument, Dotprompt
+        from dotpromptz.errors import DotpromptError
+
+        try:
+            if self._dotprompt is None:
+                self._dotprompt = Dotprompt()
+            fn = self._compiled.get(source)
+            if fn is None:
+                fn = self._compiled[source] = await self._dotprompt.compile(source)
+            rendered: Any = await fn(DataArgument(input={}, context={"state": state}))
+        except (DotpromptError, ValueError, KeyError, TypeError) as exc:
+            raise ChatcliError(f"Cannot render the agent's prompt: {exc}.") from None
+        texts = [
+            part.text
+            for message in rendered.messages
+            for part in message.content
+            if getattr(part, "text", None)
+        ]
+        return "".join(texts).strip()
+
+
+async def render_system(source: str, state: dict[str, Any]) -> str:
+    """Render a prompt body once (see PromptRenderer for repeated use)."""
+    return await PromptRenderer().render(source, state)

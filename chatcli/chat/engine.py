@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from chatcli.chat.agent import Agent, render_system
+from chatcli.chat.agent import Agent, PromptRenderer
 from chatcli.chat.events import (
     CheckpointSaved,
     MessageSaved,
@@ -76,6 +76,7 @@ class ChatEngine:
         self.agent = agent
         self.tools = tools or Toolset()
         self.max_tool_rounds = max_tool_rounds
+        self._renderer = PromptRenderer()
 
     def set_model(self, name: str) -> None:
         """Use `name` from the next turn on, and record it in the session."""
@@ -91,40 +92,58 @@ class ChatEngine:
     async def system_prompt(self) -> str:
         """The agent's prompt rendered with the current state."""
         source = self.session.view.system_prompt or self.agent.source
-        return await render_system(source, self.session.view.state)
+        return await self._renderer.render(source, self.session.view.state)
 
     async def send(self, text: str) -> AsyncIterator[TurnEvent]:
         """Run one turn; yields events as they happen (see chatcli.chat.events)."""
-        user = await _io(self.session.add_message, "user", text)
+        turn = _Turn(_label(text))
+        user = await _io(self.session.add_message, "user", text, title=turn.label)
         yield MessageSaved(user)
-        if not self.session.title:
-            await _io(self.session.rename, _label(text))
-        totals = _Totals()
-        status = "complete"
         try:
-            async for event in self._rounds(totals):
-                if isinstance(event, TurnFailed):
-                    status = "error"
+            async for event in self._rounds(turn):
                 yield event
         except (asyncio.CancelledError, GeneratorExit):
-            await self._end_checkpoint(text, "interrupted")
+            if turn.checkpoint is None:
+                await _io(self._checkpoint, turn, "interrupted")
             raise
-        yield CheckpointSaved(await self._end_checkpoint(text, status))
-        yield TurnFinished(status, totals.prompt, totals.completion, totals.cost)
+        if turn.checkpoint is None:
+            await _io(self._checkpoint, turn, turn.status)
+        assert turn.checkpoint is not None
+        yield CheckpointSaved(turn.checkpoint)
+        yield TurnFinished(turn.status, turn.prompt, turn.completion, turn.cost)
 
-    async def _end_checkpoint(self, text: str, status: str) -> CheckpointRecord:
-        return await _io(
-            self.session.checkpoint, _label(text), auto=True, metadata={"status": status}
+    def _checkpoint(self, turn: _Turn, status: str) -> None:
+        """The end-of-turn checkpoint, when no final message carried it."""
+        turn.status = status
+        turn.checkpoint = self.session.checkpoint(
+            turn.label, auto=True, metadata={"status": status}
         )
 
-    async def _rounds(self, totals: _Totals) -> AsyncIterator[TurnEvent]:
+    def _save_last(self, turn: _Turn, status: Status, **fields: Any) -> ChatMessage:
+        """Append the turn's last message together with its automatic checkpoint."""
+        turn.status = status
+        saved = self.session.add_message(
+            "assistant",
+            status=status,
+            model=self.model_name,
+            end_turn=turn.label,
+            end_metadata={"status": status},
+            **fields,
+        )
+        record = self.session.checkpoints[-1].record
+        turn.checkpoint = record if record.at == saved.seq else None
+        return saved
+
+    async def _rounds(self, turn: _Turn) -> AsyncIterator[TurnEvent]:
         if not self.model_name:
+            turn.status = "error"
             yield TurnFailed(NO_MODEL)
             return
         for _round in range(self.max_tool_rounds):
             try:
                 system = await self.system_prompt()
             except ChatcliError as exc:
+                turn.status = "error"
                 yield TurnFailed(ModelError("prompt", exc.message, exc.hint))
                 return
             messages = model_messages(system, self.session.messages)
@@ -141,34 +160,38 @@ class ChatEngine:
                     else:
                         end = chunk
             except asyncio.CancelledError:
-                await self._save_partial(parts, "interrupted", None)
+                await _io(self._save_last, turn, "interrupted", content="".join(parts))
                 raise
             except ModelError as exc:
                 log.info("model error (%s): %s", exc.kind, exc.message)
-                saved = await self._save_partial(parts, "error", exc.sentence())
-                yield MessageSaved(saved)
+                yield MessageSaved(await self._save_failure(turn, parts, exc))
                 yield TurnFailed(exc)
                 return
             if end is None:
                 error = ModelError("stream_cut", "The reply stream ended without finishing.")
-                yield MessageSaved(await self._save_partial(parts, "error", error.sentence()))
+                yield MessageSaved(await self._save_failure(turn, parts, error))
                 yield TurnFailed(error)
                 return
-            totals.add(end.usage)
+            turn.add(end.usage)
+            content, usage = "".join(parts), _usage_json(end.usage)
+            if not end.tool_calls:
+                yield MessageSaved(
+                    await _io(self._save_last, turn, "complete", content=content, usage=usage)
+                )
+                return
             reply = await _io(
                 self.session.add_message,
                 "assistant",
-                "".join(parts),
-                tool_calls=[_call_json(c) for c in end.tool_calls] or None,
+                content,
+                tool_calls=[_call_json(c) for c in end.tool_calls],
                 model=self.model_name,
-                usage=_usage_json(end.usage),
+                usage=usage,
             )
             yield MessageSaved(reply)
-            if not end.tool_calls:
-                return
             for call in end.tool_calls:
                 async for event in self._run_tool(call):
                     yield event
+        turn.status = "error"
         error = ModelError(
             "tool_loop",
             f"The model kept calling tools for {self.max_tool_rounds} rounds.",
@@ -201,24 +224,22 @@ class ChatEngine:
         )
         yield MessageSaved(saved)
 
-    async def _save_partial(
-        self, parts: list[str], status: Status, error: str | None
-    ) -> ChatMessage:
+    async def _save_failure(self, turn: _Turn, parts: list[str], error: ModelError) -> ChatMessage:
         return await _io(
-            self.session.add_message,
-            "assistant",
-            "".join(parts),
-            status=status,
-            error=error,
-            model=self.model_name,
+            self._save_last, turn, "error", content="".join(parts), error=error.sentence()
         )
 
 
-class _Totals:
-    def __init__(self) -> None:
+class _Turn:
+    """What one turn has done so far: its status, token totals and checkpoint."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.status = "complete"
         self.prompt = 0
         self.completion = 0
         self.cost: float | None = None
+        self.checkpoint: CheckpointRecord | None = None
 
     def add(self, usage: Usage | None) -> None:
         if usage is None:

@@ -29,7 +29,16 @@ from chatcli.session.records import (
     Status,
     with_seq,
 )
-from chatcli.session.replay import ReplayError, Snapshot, View, chain_digest, replay, walk
+from chatcli.session.replay import (
+    Node,
+    ReplayError,
+    Snapshot,
+    View,
+    chain_digest,
+    replay,
+    view_digest,
+    walk,
+)
 from chatcli.session.state import Memory, diff_state
 from chatcli.session.store import Cursor, Store
 
@@ -228,12 +237,38 @@ class Session(Generic[S]):
         content: str,
         *,
         status: Status = "complete",
+        title: str | None = None,
+        end_turn: str | None = None,
+        end_metadata: dict[str, Any] | None = None,
         **fields: Any,
     ) -> ChatMessage:
-        """Append one message durably and return it, numbered."""
+        """Append one message durably and return it, numbered.
+
+        In the same durable write: with `title`, a retitle when the session has
+        none yet; with `end_turn` (a label), an automatic checkpoint of the view
+        that ends with this message.
+        """
         message = ChatMessage(role=role, content=content, status=status, **fields)
-        (written,) = self._write(lambda _view: [message])
-        return cast(ChatMessage, written)
+
+        def build(view: View) -> list[Record]:
+            out: list[Record] = [message]
+            if title and not view.title:
+                out.append(MetaRecord(title=title))
+            if end_turn is not None:
+                head = Node(message, view.head)
+                out.append(
+                    _checkpoint_at(
+                        view.last_seq + len(out),
+                        head,
+                        view.state,
+                        label=end_turn,
+                        auto=True,
+                        metadata=end_metadata or {},
+                    )
+                )
+            return out
+
+        return cast(ChatMessage, self._write(build)[0])
 
     def update_state(self, change: Callable[[S], S], by: str = "user") -> StateRecord | None:
         """Apply `change` to the freshest state and append it (None when nothing changed)."""
@@ -328,12 +363,26 @@ class Session(Generic[S]):
 def _checkpoint_of(
     view: View, *, label: str, auto: bool, metadata: dict[str, Any]
 ) -> CheckpointRecord:
-    at = view.last_seq
+    return _checkpoint_at(
+        view.last_seq, view.head, view.state, label=label, auto=auto, metadata=metadata
+    )
+
+
+def _checkpoint_at(
+    at: int,
+    head: Node | None,
+    state: dict[str, Any],
+    *,
+    label: str,
+    auto: bool,
+    metadata: dict[str, Any],
+) -> CheckpointRecord:
+    """A checkpoint written as line `at + 1`, capturing the chain `head` and `state`."""
     return CheckpointRecord(
         id=f"cp{at + 1}",
         at=at,
-        digest=view.digest(),
-        chain=chain_digest(view.head),
+        digest=view_digest(head, state),
+        chain=chain_digest(head),
         label=label,
         auto=auto,
         metadata=metadata,
