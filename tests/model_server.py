@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import re
+import select
 import socket
 import threading
 import time
@@ -37,11 +38,13 @@ class Reply:
     status: int = 200
     retry_after: int | None = None
     error_message: str | None = None
+    # Chunk counts include the opening {"role": "assistant"} chunk.
     cut_after: int | None = None  # close the connection after this many chunks
     malformed_after: int | None = None  # send bad JSON after this many chunks
     stall_after: int | None = None  # block after this many chunks ...
     stall_seconds: float = 0.0  # ... for this long, or until `release()`
     delay: float | None = None  # seconds between chunks; None uses the server's default
+    finish_reason: str | None = None  # None: "tool_calls" if there are any, else "stop"
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,12 @@ class ModelServer:
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._stopping = threading.Event()
+        self.disconnected = threading.Event()  # set when a client hangs up on a stall
         self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.model_server = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -82,7 +87,6 @@ class ModelServer:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
         self._release.set()
         self._httpd.shutdown()
         self._httpd.server_close()
@@ -102,11 +106,16 @@ class ModelServer:
         self.script(Reply(text=chunks, delay=delay))
 
     def reply_tool_calls(
-        self, calls: list[tuple[str, dict[str, Any] | str]], *, text: str = ""
+        self,
+        calls: list[tuple[str, dict[str, Any] | str]],
+        *,
+        text: str = "",
+        finish_reason: str | None = None,
     ) -> None:
         """Answer with (parallel) tool calls, optionally after some text."""
         raw = [(name, a if isinstance(a, str) else json.dumps(a)) for name, a in calls]
-        self.script(Reply(text=split_tokens(text) if text else [], tool_calls=raw))
+        tokens = split_tokens(text) if text else []
+        self.script(Reply(text=tokens, tool_calls=raw, finish_reason=finish_reason))
 
     def fail(self, status: int, retry_after: int | None = None, message: str | None = None) -> None:
         """Answer with an HTTP error (401, 404, 429, 500, 503, ...)."""
@@ -120,12 +129,12 @@ class ModelServer:
         """Stream some chunks, then a data line that is not JSON."""
         self.script(Reply(text=split_tokens(text), malformed_after=after_chunks))
 
-    def stall(self, seconds: float = 30.0, after_chunks: int = 1, text: str = "Wait for it") -> None:
+    def stall(
+        self, seconds: float = 30.0, after_chunks: int = 1, text: str = "Wait for it"
+    ) -> None:
         """Stream some chunks, then hang for `seconds` or until `release()`."""
         self._release.clear()
-        self.script(
-            Reply(text=split_tokens(text), stall_after=after_chunks, stall_seconds=seconds)
-        )
+        self.script(Reply(text=split_tokens(text), stall_after=after_chunks, stall_seconds=seconds))
 
     def release(self) -> None:
         """Wake up a stalled reply."""
@@ -137,8 +146,18 @@ class ModelServer:
                 return self._script.popleft()
         return Reply(text=split_tokens(f"You said: {_last_user_text(body)}"))
 
-    def wait_stalled(self, seconds: float) -> None:
-        self._release.wait(seconds)
+    def wait_for_disconnect(self, timeout: float = 5.0) -> bool:
+        """Whether a client hung up on a stalled reply within `timeout` seconds."""
+        return self.disconnected.wait(timeout)
+
+    def hold(self, conn: socket.socket, seconds: float) -> bool:
+        """Block a stalled reply; False if the client hung up meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not self._release.wait(0.02) and time.monotonic() < deadline:
+            if _peer_closed(conn):
+                self.disconnected.set()
+                return False
+        return True
 
     def __enter__(self) -> ModelServer:
         return self.start()
@@ -155,6 +174,16 @@ def _last_user_text(body: dict[str, Any]) -> str:
                 return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
             return str(content or "")
     return ""
+
+
+def _peer_closed(conn: socket.socket) -> bool:
+    readable, _, _ = select.select([conn], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return conn.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 class _Server(ThreadingHTTPServer):
@@ -207,10 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             self._send_json(400, {"error": {"message": "Body is not JSON."}})
             return
-        headers = {k.lower(): v for k, v in self.headers.items() if k.lower() != "authorization"}
-        self.model_server.requests.append(
-            RecordedRequest(self.path, headers, "authorization" in map(str.lower, self.headers), body)
-        )
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        has_auth = headers.pop("authorization", None) is not None
+        self.model_server.requests.append(RecordedRequest(self.path, headers, has_auth, body))
         reply = self.model_server.next_reply(body)
         if reply.status != 200:
             self._send_error(reply, body)
@@ -221,7 +249,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- responses -------------------------------------------------------
 
-    def _send_json(self, status: int, payload: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+    def _send_json(
+        self, status: int, payload: dict[str, Any], extra: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -232,10 +262,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _send_error(self, reply: Reply, body: dict[str, Any]) -> None:
-        model = body.get("model", "?")
         default = {
             401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
-            404: (f"The model `{model}` does not exist.", "invalid_request_error", "model_not_found"),
+            404: (
+                f"The model `{body.get('model')}` does not exist.",
+                "invalid_request_error",
+                "model_not_found",
+            ),
             429: ("Rate limit reached.", "requests", "rate_limit_exceeded"),
         }.get(reply.status, ("The server had an error.", "server_error", None))
         message = reply.error_message or default[0]
@@ -263,7 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
                     self._write_event('{"choices": [{"delta": {"content": "oops"')
                 if n == reply.stall_after:
                     self.wfile.flush()
-                    self.model_server.wait_stalled(reply.stall_seconds)
+                    if not self.model_server.hold(self.connection, reply.stall_seconds):
+                        self.close_connection = True
+                        return
                 if delay and n:
                     time.sleep(delay)
                 self._write_event(json.dumps(chunk))
@@ -283,7 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
 # -- OpenAI-shaped payloads ------------------------------------------------
 
 
-def _chunk(body: dict[str, Any], choices: list[dict[str, Any]], usage: Any = None) -> dict[str, Any]:
+def _chunk(
+    body: dict[str, Any], choices: list[dict[str, Any]], usage: Any = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": "chatcmpl-test",
         "object": "chat.completion.chunk",
@@ -310,15 +347,22 @@ def _stream_chunks(reply: Reply, body: dict[str, Any]) -> list[dict[str, Any]]:
         for start in range(0, len(args), 7):
             piece = {"index": index, "function": {"arguments": args[start : start + 7]}}
             chunks.append(_chunk(body, _delta({"tool_calls": [piece]})))
-    finish = "tool_calls" if reply.tool_calls else "stop"
-    chunks.append(_chunk(body, _delta({}, finish)))
+    chunks.append(_chunk(body, _delta({}, _finish(reply))))
     return chunks
+
+
+def _finish(reply: Reply) -> str:
+    return reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
 
 
 def _usage(reply: Reply, body: dict[str, Any]) -> dict[str, int]:
     prompt = sum(len(str(m.get("content") or "").split()) + 3 for m in body.get("messages", []))
     completion = len(reply.text) + sum(len(a) // 4 + 1 for _, a in reply.tool_calls)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _full_response(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
@@ -328,7 +372,7 @@ def _full_response(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
             {"id": f"call_{i}_{n}", "type": "function", "function": {"name": n, "arguments": a}}
             for i, (n, a) in enumerate(reply.tool_calls)
         ]
-    finish = "tool_calls" if reply.tool_calls else "stop"
+    finish = _finish(reply)
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",

@@ -1,0 +1,200 @@
+"""`LiteLLMModel`: the ChatModel that streams through litellm's real client."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatcli.errors import ModelError
+from chatcli.llm.errors import CallInfo, missing_key, to_model_error, unexpected_error
+from chatcli.llm.events import ModelEvent, StreamEnd, TextDelta, ToolCall, Usage
+from chatcli.llm.loader import is_loaded, load
+from chatcli.llm.providers import missing_key_var
+
+logger = logging.getLogger("chatcli.llm")
+
+
+@dataclass(frozen=True)
+class LiteLLMModel:
+    """Streams chat completions through litellm; settings go with each request."""
+
+    api_base: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never shown or logged
+    timeout: float = 60.0
+
+    async def stream(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+    ) -> AsyncIterator[ModelEvent]:
+        """Yield the reply's text as it arrives, then one StreamEnd.
+
+        Raises ModelError on any failure, before or during the stream. If the
+        caller is cancelled, the HTTP stream is closed and CancelledError
+        propagates.
+        """
+        api_base, api_key = self.api_base or None, self.api_key or None  # "" means unset
+        if api_key is None and api_base is None:
+            var = missing_key_var(model, os.environ)
+            if var is not None:
+                raise missing_key(model, var)
+        if not is_loaded():
+            await asyncio.to_thread(load)  # ~2 s the first time; keep the loop responsive
+        litellm = load()
+        if model.startswith("local/"):
+            _ensure_local_registered()
+        call = CallInfo(model, api_base, api_key, self.timeout)
+        request: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "timeout": self.timeout,
+            "max_retries": 0,  # a chat app shows the error; the person decides to retry
+        }
+        if tools:
+            request["tools"] = tools
+        if api_base is not None:
+            request["api_base"] = api_base
+        if api_key is not None:
+            request["api_key"] = api_key
+        with _as_model_error(call):
+            response = await litellm.acompletion(**request)
+        assembler = _Assembler(model)
+        try:
+            while True:
+                with _as_model_error(call):
+                    chunk = await anext(response, _END)
+                if chunk is _END:
+                    break
+                for text in assembler.feed(chunk):
+                    yield TextDelta(text)
+        finally:
+            await response.aclose()  # also on cancellation: releases the HTTP stream
+        yield assembler.end()
+
+
+_END = object()
+
+
+@contextmanager
+def _as_model_error(call: CallInfo) -> Iterator[None]:
+    """Re-raise any failure of the block as a ModelError (cancellation passes through)."""
+    try:
+        yield
+    except ModelError:
+        raise
+    except _call_errors() as exc:
+        raise to_model_error(exc, call) from exc
+    except Exception as exc:  # last resort: logged with its traceback, named to the user
+        raise unexpected_error(exc, call) from exc
+
+
+def _call_errors() -> tuple[type[BaseException], ...]:
+    """What a litellm call may raise, by class (imported lazily with litellm)."""
+    import httpx
+    import openai
+    from litellm import exceptions as lx
+
+    return (
+        openai.OpenAIError,
+        httpx.HTTPError,
+        json.JSONDecodeError,
+        OSError,
+        lx.ModelNotMappedError,
+        lx.BudgetExceededError,
+        ImportError,  # litellm imports optional packages (e.g. mcp for tools) mid-call
+    )
+
+
+def _ensure_local_registered() -> None:
+    try:
+        local = importlib.import_module("chatcli.llm.local")
+    except ImportError as exc:
+        raise ModelError(
+            "not_installed",
+            "Local models are not available in this installation.",
+            "Install them with: pip install 'chatcli[local]'.",
+        ) from exc
+    local.ensure_registered()
+
+
+class _Assembler:
+    """Collects text, tool-call deltas, usage and finish reason from chunks."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.calls: dict[Any, dict[str, str]] = {}
+        self.usage: Usage | None = None
+        self.finish_reason: str | None = None
+
+    def feed(self, chunk: Any) -> list[str]:
+        texts: list[str] = []
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = _usage(self.model, usage)
+        for choice in getattr(chunk, "choices", None) or []:
+            if choice.finish_reason:
+                self.finish_reason = str(choice.finish_reason)
+            delta = choice.delta
+            if delta is None:
+                continue
+            if delta.content:
+                texts.append(str(delta.content))
+            for tool_call in getattr(delta, "tool_calls", None) or []:
+                self._add_tool_delta(tool_call)
+        return texts
+
+    def _add_tool_delta(self, delta: Any) -> None:
+        key = delta.index if delta.index is not None else (delta.id or len(self.calls) - 1)
+        if key not in self.calls:
+            self.calls[key] = {"id": "", "name": "", "arguments": ""}
+        slot = self.calls[key]
+        if delta.id:
+            slot["id"] = delta.id
+        function = delta.function
+        if function is not None:
+            if function.name and not slot["name"]:  # some providers repeat it
+                slot["name"] = function.name
+            if function.arguments:
+                slot["arguments"] += function.arguments
+
+    def end(self) -> StreamEnd:
+        calls = tuple(
+            ToolCall(id=c["id"] or f"call_{n}", name=c["name"], arguments=c["arguments"])
+            for n, c in enumerate(self.calls.values())
+        )
+        return StreamEnd(tool_calls=calls, usage=self.usage, finish_reason=self.finish_reason)
+
+
+def _usage(model: str, usage: Any) -> Usage:
+    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion = int(getattr(usage, "completion_tokens", 0) or 0)
+    total = int(getattr(usage, "total_tokens", 0) or prompt + completion)
+    return Usage(prompt, completion, total, _cost(model, usage, prompt, completion))
+
+
+def _cost(model: str, usage: Any, prompt: int, completion: int) -> float | None:
+    """The call's price from litellm's bundled price list; None when it has none."""
+    cost = getattr(usage, "cost", None)
+    if isinstance(cost, int | float):
+        return float(cost)
+    litellm = load()
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(
+            model=model, prompt_tokens=prompt, completion_tokens=completion
+        )
+    except litellm.exceptions.ModelNotMappedError:
+        return None
+    except Exception:  # pricing must never break a reply
+        logger.warning("could not price model %s", model, exc_info=True)
+        return None
+    return float(prompt_cost) + float(completion_cost)
