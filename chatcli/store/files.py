@@ -15,19 +15,31 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) as 0700 folders; refuse a link or a non-folder."""
+    """Create `path` (and missing parents) as 0700 folders; refuse a link or a non-folder."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in [*reversed(path.parents), path]:
+            if not os.path.lexists(folder):
+                folder.mkdir(mode=0o700, exist_ok=True)
         info = path.lstat()
     except OSError as exc:
         raise ChatcliError(f"Cannot create the folder {path}: {exc.strerror}.") from None
+    check_dir(path, info)
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def check_dir(path: Path, info: os.stat_result | None = None) -> None:
+    """Refuse `path` when it is a link or not a folder (a missing one is fine)."""
+    if info is None:
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            return
     if stat.S_ISLNK(info.st_mode):
         raise UnsafePath(f"{path} is a symbolic link.", "chatcli does not follow links; move it.")
     if not stat.S_ISDIR(info.st_mode):
         raise UnsafePath(f"{path} is not a folder.", "Move it away so chatcli can create it.")
-    if stat.S_IMODE(info.st_mode) != 0o700:
-        os.chmod(path, 0o700)
-    return path
 
 
 def open_nofollow(path: Path, flags: int, mode: int = 0o600) -> int:

@@ -13,6 +13,7 @@ from filelock import FileLock, Timeout
 from chatcli.errors import (
     ChatcliError,
     CorruptLog,
+    InvalidSessionId,
     SessionExists,
     SessionLocked,
     SessionNotFound,
@@ -24,6 +25,7 @@ from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
 from chatcli.store.files import (
+    check_dir,
     create_private,
     open_nofollow,
     private_dir,
@@ -59,9 +61,16 @@ class JsonlStore:
         private_dir(self.root)
         private_dir(self.root / ".locks")
 
+    def _checked(self, session_id: str) -> Path:
+        """The session's path, once the sessions folder is known not to be a link."""
+        path = self.path(session_id)
+        check_dir(self.root)
+        return path
+
     def _lock(self, session_id: str) -> FileLock:
         lock = self._locks.get(session_id)
         if lock is None:
+            self._ready()  # or filelock would create the folders with the umask's modes
             lock = FileLock(
                 self.root / ".locks" / f"{session_id}.lock",
                 timeout=self.lock_timeout,
@@ -105,7 +114,7 @@ class JsonlStore:
 
     def read(self, session_id: str, after: Cursor | None = None) -> tuple[list[Record], Cursor]:
         """Complete lines after `after`; a torn last line is left for the next writer."""
-        path = self.path(session_id)
+        path = self._checked(session_id)
         start = after or Cursor()
         fd = self._open(path, os.O_RDONLY, session_id)
         try:
@@ -123,7 +132,7 @@ class JsonlStore:
 
     def append(self, session_id: str, after: Cursor, make: Make) -> Appended:
         """Lock, catch up, move a torn tail aside, write, fsync."""
-        path = self.path(session_id)
+        path = self._checked(session_id)
         lock = self._acquire(session_id)
         try:
             fd = self._open(path, os.O_RDWR | os.O_APPEND, session_id)
@@ -163,25 +172,34 @@ class JsonlStore:
 
     def exists(self, session_id: str) -> bool:
         """Whether the session's file exists (a link does not count)."""
-        return self.path(session_id).is_file() and not self.path(session_id).is_symlink()
+        path = self._checked(session_id)
+        return path.is_file() and not path.is_symlink()
 
     def ids(self) -> list[str]:
-        """Ids of every `.jsonl` file in the sessions folder."""
+        """Ids of every `.jsonl` file in the sessions folder (links and odd names skipped)."""
+        check_dir(self.root)
         try:
-            names = os.listdir(self.root)
+            entries = list(os.scandir(self.root))
         except FileNotFoundError:
             return []
-        return [n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
+        return [
+            entry.name[: -len(SUFFIX)]
+            for entry in entries
+            if entry.name.endswith(SUFFIX)
+            and _is_id(entry.name[: -len(SUFFIX)])
+            and entry.is_file(follow_symlinks=False)
+        ]
 
     def summaries(self) -> list[SessionSummary]:
         """Every session's summary, from the index where the file is unchanged."""
+        check_dir(self.root)
         if not self.root.is_dir():
             return []
         return self._index.summaries(self.root, SUFFIX)
 
     def delete(self, session_id: str) -> None:
         """Remove the session's file (under its lock) and its lock file."""
-        path = self.path(session_id)
+        path = self._checked(session_id)
         lock = self._acquire(session_id)
         try:
             path.unlink()
@@ -224,7 +242,7 @@ class JsonlStore:
 
     def move_torn_tail(self, session_id: str) -> Path | None:
         """Move an unterminated last line aside (doctor --repair); None if there is none."""
-        path = self.path(session_id)
+        path = self._checked(session_id)
         lock = self._acquire(session_id)
         try:
             fd = self._open(path, os.O_RDWR, session_id)
@@ -248,3 +266,11 @@ class JsonlStore:
             return summarize(replay(records))
         except ReplayError as exc:
             raise CorruptLog(str(self.path(session_id)), exc.seq, exc.reason) from None
+
+
+def _is_id(name: str) -> bool:
+    try:
+        check_id(name)
+    except InvalidSessionId:
+        return False
+    return True
