@@ -20,6 +20,9 @@ from chatcli.llm.providers import missing_key_var
 
 logger = logging.getLogger("chatcli.llm")
 
+NO_KEY = "no-key-required"
+"""Sent to an explicit api_base when no key is configured (clients insist on one)."""
+
 
 @dataclass(frozen=True)
 class LiteLLMModel:
@@ -64,21 +67,26 @@ class LiteLLMModel:
             request["tools"] = tools
         if api_base is not None:
             request["api_base"] = api_base
+            if api_key is None and missing_key_var(model, os.environ) is not None:
+                api_key = NO_KEY  # local OpenAI-compatible servers usually want none
         if api_key is not None:
             request["api_key"] = api_key
         with _as_model_error(call):
             response = await litellm.acompletion(**request)
         assembler = _Assembler(model)
+        finished = False
         try:
             while True:
                 with _as_model_error(call):
                     chunk = await anext(response, _END)
                 if chunk is _END:
+                    finished = True
                     break
                 for text in assembler.feed(chunk):
                     yield TextDelta(text)
         finally:
-            await response.aclose()  # also on cancellation: releases the HTTP stream
+            if not finished:  # cancelled or failed: hang up; a finished one keeps its connection
+                await response.aclose()
         yield assembler.end()
 
 
