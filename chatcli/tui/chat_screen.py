@@ -249,7 +249,8 @@ class ChatScreen(ChatCommands):
             if event.session is None:
                 await self.conversation.clear()
             head = event.session.view.head if event.session else None
-            self.prompt.set_history(user_prompts(head))
+            if head is not None:  # a stored conversation: Up recalls its prompts
+                self.prompt.set_history(user_prompts(head))
         self.query_one(SessionsSidebar).mark_current(event.session.id if event.session else None)
         await self._sync(jump=True)
         self.call_after_refresh(self._ready)
@@ -265,6 +266,10 @@ class ChatScreen(ChatCommands):
         if self.session is None or event.session_id != self.session.id:
             self.open_session(event.session_id)
         self.prompt.focus()
+
+    @on(CheckpointsPane.CheckpointChosen)
+    def _checkpoint_chosen(self, event: CheckpointsPane.CheckpointChosen) -> None:
+        self.action_restore(event.checkpoint_id)
 
     # -- rendering -------------------------------------------------------------------
 

@@ -8,11 +8,12 @@ a test can look mid-stream), tool calls, or a ModelError.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from chatcli.config import Settings
 from chatcli.errors import ModelError
 from chatcli.llm.events import ModelEvent, StreamEnd, TextDelta, ToolCall, Usage
 from chatcli.paths import Paths
-from chatcli.session.store import Store
-from chatcli.store import JsonlStore
+from chatcli.session import Record, SessionRecord
+from chatcli.session.store import Appended, Cursor, Make, Store
+from chatcli.store import JsonlStore, MemoryStore
 
 MODEL = "openai/test-model"
 NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
@@ -96,6 +98,13 @@ class FakeModel:
         yield StreamEnd(calls, reply.usage, "tool_calls" if calls else "stop")
 
 
+class FakeModelWorkspace(Workspace):
+    """The real Workspace; `warm_up` has nothing to load, since the model is fake."""
+
+    def warm_up(self) -> None:
+        pass
+
+
 def make_workspace(
     tmp_path: Path,
     model: Any,
@@ -107,10 +116,45 @@ def make_workspace(
     paths = Paths(
         config_dir=tmp_path / "config", data_dir=tmp_path / "data", log_dir=tmp_path / "logs"
     )
-    return Workspace(
+    return FakeModelWorkspace(
         settings=settings or Settings(model=MODEL),
         paths=paths,
         store=store or JsonlStore(paths.sessions_dir),
         model=model,
         environ={},
     )
+
+
+BASE = datetime(2026, 3, 14, 13, 0, 0, tzinfo=UTC)
+"""When the stamped logs of snapshot tests begin (two hours before NOW)."""
+
+
+class StampedStore(MemoryStore):
+    """A MemoryStore that stamps each line with a predictable time (37 s apart).
+
+    Snapshot tests show ages and clock times; with this store they never change.
+    Its location reads like a real sessions folder.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tick = 0
+
+    def _stamp(self, record: Record) -> Record:
+        self._tick += 1
+        ts = (BASE + timedelta(seconds=37 * self._tick)).isoformat().replace("+00:00", "Z")
+        if isinstance(record, SessionRecord):
+            return dataclasses.replace(record, ts=ts, created=ts)
+        return dataclasses.replace(record, ts=ts)
+
+    def create(self, records: Sequence[Record]) -> Cursor:
+        return super().create([self._stamp(r) for r in records])
+
+    def append(self, session_id: str, after: Cursor, make: Make) -> Appended:
+        return super().append(
+            session_id, after, lambda others: [self._stamp(r) for r in make(others)]
+        )
+
+    def location(self, session_id: str | None = None) -> str:
+        folder = "~/.local/share/chatcli/sessions"
+        return f"{folder}/{session_id}.jsonl" if session_id else folder

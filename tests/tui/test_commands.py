@@ -1,0 +1,230 @@
+"""Slash commands, their key bindings, the restore picker and the help screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatcli.config import Settings
+from chatcli.session import RestoreRecord, Session
+from chatcli.tui.ask_text import AskText
+from chatcli.tui.chat_screen import ChatScreen
+from chatcli.tui.checkpoints_pane import CheckpointRows, CheckpointsPane
+from chatcli.tui.conversation import Conversation
+from chatcli.tui.help_screen import HelpScreen
+from chatcli.tui.notes import RestoreNote
+from chatcli.tui.prompt import PromptInput
+from chatcli.tui.restore_picker import RestorePicker
+from chatcli.tui.status_bar import StatusBar
+from tests.tui.conftest import send, wait_for
+from tests.tui.fakes import FakeModel, make_workspace
+
+
+def stored(app: Any) -> Session[Any]:
+    session = app.chat.session
+    assert session is not None
+    return Session.load(session.store, session.id)
+
+
+def shown_contents(app: Any) -> list[str]:
+    return [b.message.content for b in app.chat.query_one(Conversation).blocks if b.message]
+
+
+async def test_slash_checkpoint_saves_a_labelled_checkpoint(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await send(pilot, "hello")
+        await send(pilot, "/checkpoint before the big question")
+        await wait_for(pilot, lambda: len(stored(app).checkpoints) == 2)
+        record = stored(app).checkpoints[-1].record
+        assert (record.label, record.auto) == ("before the big question", False)
+        await wait_for(pilot, lambda: app.chat.query_one(CheckpointRows).row_count == 2)
+        top = app.chat.query_one(CheckpointRows).snapshots[0]
+        assert top.record.id == record.id  # newest first
+        assert app.chat.query_one(PromptInput).text == ""
+
+
+async def test_ctrl_s_is_the_checkpoint_key_and_the_keymap_can_move_it(
+    tmp_path: Path, model: FakeModel, make_app: Any
+) -> None:
+    ws = make_workspace(
+        tmp_path, model, settings=Settings(model="openai/test-model", keymap={"checkpoint": "f9"})
+    )
+    app = make_app(ws=ws)
+    async with app.run_test() as pilot:
+        await send(pilot, "hello")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert len(stored(app).checkpoints) == 1  # ctrl+s no longer checkpoints
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: len(stored(app).checkpoints) == 2)
+        assert stored(app).checkpoints[-1].record.auto is False
+
+
+async def test_unknown_slash_command_is_a_toast_and_keeps_the_text(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await send(pilot, "/frobnicate now")
+        await pilot.pause()
+        assert app.chat.query_one(PromptInput).text == "/frobnicate now"
+        assert any("Unknown command /frobnicate" in n.message for n in app._notifications)
+        assert app.chat.session is None  # nothing was sent
+
+
+async def test_double_slash_sends_a_slash(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await send(pilot, "//etc/hosts is a file")
+        assert stored(app).messages[0].content == "/etc/hosts is a file"
+
+
+async def test_restore_through_the_picker_and_undo_it(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first question")
+        await send(pilot, "second question")
+        assert len(stored(app).messages) == 4
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        picker = app.screen
+        rows = picker.query_one(CheckpointRows)
+        assert rows.highlighted == 0  # the newest checkpoint
+        await pilot.press("down")  # the end of the first turn
+        preview = str(picker.query_one("#restore-preview").render())
+        assert "Rolls back 2 messages" in preview
+        assert "first question" in preview
+        target = rows.highlighted_snapshot
+        assert target is not None
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await wait_for(pilot, lambda: len(stored(app).messages) == 2)
+        session = stored(app)
+        assert isinstance(session.records[-1], RestoreRecord)
+        assert session.records[-1].checkpoint == target.record.id
+        await wait_for(pilot, lambda: shown_contents(app)[-1].startswith("You said: first"))
+        note = app.chat.query_one(RestoreNote)
+        assert note.info.rolled_back == 2 and note.info.undo is not None
+        assert "kept" in str(note.render())
+
+        # Undo: restore the checkpoint the note names.
+        await send(pilot, "/restore")
+        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        rows = app.screen.query_one(CheckpointRows)
+        undo = next(i for i, s in enumerate(rows.snapshots) if s.record.id == note.info.undo)
+        rows.highlighted = undo
+        await pilot.pause()
+        assert "brings back 2 messages" in str(app.screen.query_one("#restore-preview").render())
+        await pilot.click("#restore-confirm")
+        await wait_for(pilot, lambda: len(stored(app).messages) == 4)
+        await wait_for(pilot, lambda: len(shown_contents(app)) == 4)
+        assert shown_contents(app)[2] == "second question"
+
+
+async def test_escape_closes_the_picker_without_restoring(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await send(pilot, "one")
+        await send(pilot, "/restore")
+        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        assert not any(isinstance(r, RestoreRecord) for r in stored(app).records)
+
+
+async def test_selecting_a_checkpoint_in_the_pane_opens_the_picker_on_it(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await send(pilot, "one")
+        await send(pilot, "two")
+        pane = app.chat.query_one(CheckpointsPane)
+        rows = pane.query_one(CheckpointRows)
+        rows.focus()
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        chosen = app.screen.query_one(CheckpointRows).highlighted_snapshot
+        assert chosen is not None and chosen.record.id == rows.snapshots[1].record.id
+
+
+async def test_fork_continues_in_a_new_session(make_app: Any, workspace: Any) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await send(pilot, "shared start")
+        original = app.chat.session.id
+        await send(pilot, "/fork")
+        await wait_for(pilot, lambda: app.chat.session.id != original)
+        fork = stored(app)
+        assert fork.parent is not None and fork.parent.session == original
+        assert [m.content for m in fork.messages] == [
+            m.content for m in Session.load(fork.store, original).messages
+        ]
+        await send(pilot, "only in the fork")
+        assert len(Session.load(fork.store, original).messages) == 2
+        assert len(stored(app).messages) == 4
+        assert app.chat.query_one(StatusBar).status.location == fork.location
+
+
+async def test_new_rename_model_and_export(
+    make_app: Any, workspace: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await send(pilot, "hello")
+        await send(pilot, "/rename Greetings")
+        await wait_for(pilot, lambda: stored(app).title == "Greetings")
+        await send(pilot, "/model openai/other-model")
+        await wait_for(pilot, lambda: stored(app).model == "openai/other-model")
+        assert app.chat.query_one(StatusBar).status.model == "openai/other-model"
+        await send(pilot, "/export md")
+        session_id = app.chat.session.id
+        exported = tmp_path / f"chatcli-{session_id}.md"
+        await wait_for(pilot, lambda: exported.exists())
+        assert "hello" in exported.read_text()
+        assert oct(exported.stat().st_mode & 0o777) == "0o600"
+        await send(pilot, "/new")
+        await wait_for(pilot, lambda: app.chat.session is None)
+        assert app.chat.query_one(Conversation).blocks == []
+        assert len(workspace.sessions()) == 1  # /new writes nothing until a message
+
+
+async def test_rename_without_a_title_asks_for_one(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await send(pilot, "hello")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskText))
+        field = app.screen.query_one("#ask-input")
+        field.value = "Asked title"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: stored(app).title == "Asked title")
+
+
+async def test_f1_and_slash_help_show_every_binding(make_app: Any) -> None:
+    from chatcli.tui import bindings
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-table")
+        ids = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert {b.id for b in bindings.ALL} <= ids
+        await pilot.press("escape")
+        await send(pilot, "/help")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_offers_the_commands(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        titles = [c.title for c in app.get_system_commands(app.chat)]
+        for name in ("checkpoint", "restore", "fork", "new", "rename", "model", "export", "help"):
+            assert any(t.startswith(f"/{name}") for t in titles), name
+        await send(pilot, "hello")
+        command = next(
+            c for c in app.get_system_commands(app.chat) if c.title.startswith("/checkp")
+        )
+        await command.callback()
+        await wait_for(pilot, lambda: len(stored(app).checkpoints) == 2)
