@@ -40,6 +40,8 @@ class Settings(BaseModel):
     """Password for a Redis store (never written to a session or a log)."""
     redis_prefix: str = "chatcli:"
     """Key prefix for a Redis store."""
+    redis_ttl: str | None = None
+    """Expire a Redis session this long after its last write (e.g. `30d`); never when unset."""
     timeout: float = Field(default=120.0, gt=0)
     """Seconds to wait for a model before giving up."""
     max_tool_rounds: int = Field(default=8, ge=1, le=64)

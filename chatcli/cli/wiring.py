@@ -11,6 +11,7 @@ from typing import Any
 from chatcli.config import Settings, load_settings
 from chatcli.errors import ChatcliError
 from chatcli.paths import Paths, resolve_paths
+from chatcli.session.catalog import parse_duration
 from chatcli.session.store import Store
 from chatcli.store.files import private_dir
 from chatcli.store.jsonl import JsonlStore
@@ -43,7 +44,8 @@ def open_store(target: str | None, settings: Settings, paths: Paths) -> Store:
         from chatcli.store.redis import RedisStore
 
         password = settings.redis_password.get_secret_value() if settings.redis_password else None
-        return RedisStore.from_url(target, prefix=settings.redis_prefix, password=password)
+        ttl = parse_duration(settings.redis_ttl) if settings.redis_ttl else None
+        return RedisStore.from_url(target, prefix=settings.redis_prefix, password=password, ttl=ttl)
     if target and target not in ("files", "file"):
         if "://" in target:
             raise ChatcliError(
