@@ -52,11 +52,13 @@ def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
     from chatcli.cli.wiring import workspace
     from chatcli.session.ids import check_id
     from chatcli.tui.app import ChatApp
-    from chatcli.tui.start import Start
+    from chatcli.tui.start import Start, StartMode
 
     if resume:
         check_id(resume)
-    mode = "continue" if cont else "pick" if resume == "" else "resume" if resume else "new"
+    mode: StartMode = (
+        "continue" if cont else "pick" if resume == "" else "resume" if resume else "new"
+    )
     ws = workspace(flags)
     if mode == "resume" and resume:
         ws.open_session(resume)  # fail here, in plain words, before the screen opens
