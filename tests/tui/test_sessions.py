@@ -1,0 +1,144 @@
+"""Opening sessions: -c, --resume ID, the resume picker, the sidebar, long histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatcli.chat.workspace import Workspace
+from chatcli.session import Session
+from chatcli.tui.chat_screen import ChatScreen
+from chatcli.tui.checkpoints_pane import CheckpointRows
+from chatcli.tui.conversation import PAGE, Conversation
+from chatcli.tui.notes import EarlierMarker
+from chatcli.tui.prompt import PromptInput
+from chatcli.tui.resume_picker import ResumePicker
+from chatcli.tui.session_rows import SessionRows
+from chatcli.tui.sidebar import SessionsSidebar
+from chatcli.tui.start import Start
+from chatcli.tui.state_pane import StatePane
+from tests.tui.conftest import send, wait_for
+
+
+def seed(workspace: Workspace, title: str, *pairs: tuple[str, str]) -> Session[Any]:
+    """A stored session with these (user, assistant) exchanges and a checkpoint each."""
+    session = workspace.new_session(title=title)
+    for user, reply in pairs:
+        session.add_message("user", user)
+        session.add_message("assistant", reply)
+        session.checkpoint(user, auto=True)
+    return session
+
+
+def shown(app: Any) -> list[str]:
+    return [b.message.content for b in app.chat.query_one(Conversation).blocks if b.message]
+
+
+async def test_continue_opens_the_most_recent_session(make_app: Any, workspace: Workspace) -> None:
+    seed(workspace, "older", ("old question", "old answer"))
+    newer = seed(workspace, "newer", ("new question", "new answer"))
+    newer.update_state(lambda s: s.model_copy(update={"facts": {"k": "v"}}))
+    app = make_app(Start(mode="continue"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.chat.session is not None)
+        await wait_for(pilot, lambda: shown(app) == ["new question", "new answer"])
+        assert app.chat.session.id == newer.id
+        await wait_for(pilot, lambda: app.chat.query_one(StatePane).state == {"facts": {"k": "v"}})
+        assert app.chat.query_one(CheckpointRows).row_count == 1
+        assert app.focused is app.chat.query_one(PromptInput)
+
+
+async def test_quitting_and_resuming_shows_the_same_session(
+    make_app: Any, workspace: Workspace
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await send(pilot, "remember me")
+        await send(pilot, "/checkpoint mine")
+        await wait_for(pilot, lambda: len(app.chat.session.checkpoints) == 2)
+        session_id = app.chat.session.id
+        before = shown(app)
+    again = make_app(Start(mode="resume", session_id=session_id))
+    async with again.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: shown(again) == before)
+        rows = again.chat.query_one(CheckpointRows)
+        await wait_for(pilot, lambda: rows.row_count == 2)
+        assert rows.snapshots[0].record.label == "mine"
+
+
+async def test_resume_of_a_missing_session_says_so_and_starts_fresh(make_app: Any) -> None:
+    app = make_app(Start(mode="resume", session_id="no-such-session"))
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app._notifications)
+        assert any("No session named 'no-such-session'" in n.message for n in app._notifications)
+        assert isinstance(app.screen, ChatScreen) and app.chat.session is None
+
+
+async def test_the_resume_picker_searches_content_and_previews(
+    make_app: Any, workspace: Workspace
+) -> None:
+    seed(workspace, "about cats", ("tell me about cats", "they purr"))
+    dogs = seed(workspace, "about dogs", ("and dogs?", "they bark at the mailman"))
+    seed(workspace, "about fish", ("fish?", "they swim"))
+    app = make_app(Start(mode="pick"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumePicker))
+        rows = app.screen.query_one(SessionRows)
+        await wait_for(pilot, lambda: rows.row_count == 3)
+        await pilot.press("ctrl+f", *"mailman")
+        await wait_for(pilot, lambda: rows.row_count == 1, what="the search")
+        assert rows.summaries[0].id == dogs.id
+        preview = app.screen.query_one("#resume-preview")
+        await wait_for(pilot, lambda: "bark at the mailman" in str(preview.render()))
+        await pilot.press("enter")  # from the search box to the list
+        await pilot.press("enter")  # open it
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await wait_for(pilot, lambda: app.chat.session is not None)
+        assert app.chat.session.id == dogs.id
+        await wait_for(pilot, lambda: shown(app) == ["and dogs?", "they bark at the mailman"])
+
+
+async def test_escape_in_the_resume_picker_starts_a_new_session(make_app: Any) -> None:
+    app = make_app(Start(mode="pick"))
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumePicker))
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChatScreen) and app.chat.session is None
+
+
+async def test_the_sidebar_filters_by_content_and_opens_a_session(
+    make_app: Any, workspace: Workspace
+) -> None:
+    seed(workspace, "first", ("alpha question", "alpha answer"))
+    second = seed(workspace, "second", ("beta question", "a zebra answer"))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        rows = app.chat.query_one(SessionRows)
+        await wait_for(pilot, lambda: rows.row_count == 2)
+        assert [s.title for s in rows.summaries] == ["second", "first"]  # newest first
+        app.chat.query_one("#session-search").focus()
+        await pilot.press(*"zebra")
+        await wait_for(pilot, lambda: rows.row_count == 1)
+        await pilot.press("enter")
+        assert app.focused is rows
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.chat.session is not None)
+        assert app.chat.session.id == second.id
+        assert app.chat.query_one(SessionsSidebar).rows.current == second.id
+
+
+async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
+    make_app: Any, workspace: Workspace
+) -> None:
+    session = workspace.new_session(title="long")
+    for n in range(150):
+        session.add_message("user" if n % 2 == 0 else "assistant", f"message {n}")
+    app = make_app(Start(mode="resume", session_id=session.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        conversation = app.chat.query_one(Conversation)
+        await wait_for(pilot, lambda: len(conversation.blocks) == PAGE)
+        assert shown(app)[-1] == "message 149" and shown(app)[0] == f"message {150 - PAGE}"
+        assert app.chat.query_one(EarlierMarker).display
+        conversation.scroll_home(animate=False, immediate=True)
+        await wait_for(pilot, lambda: len(conversation.blocks) == 2 * PAGE)
+        assert shown(app)[0] == f"message {150 - 2 * PAGE}"
+        assert conversation.scroll_y > 0  # the reader stays where they were
