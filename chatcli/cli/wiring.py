@@ -61,8 +61,12 @@ def setup_logging(paths: Paths) -> None:
     handler = logging.FileHandler(paths.log_file, encoding="utf-8")
     os.chmod(paths.log_file, 0o600)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._chatcli_log = True  # type: ignore[attr-defined]
     root = logging.getLogger("chatcli")
     root.setLevel(logging.INFO)
+    for old in [h for h in root.handlers if getattr(h, "_chatcli_log", False)]:
+        root.removeHandler(old)  # a second workspace in one process logs to its own file only
+        old.close()
     root.addHandler(handler)
     root.propagate = False
     from chatcli.llm import configure_logging
