@@ -40,7 +40,7 @@ CHAT: list[Binding] = [
         tooltip="Continue in a new session from here",
         show=False,
     ),
-    Binding("ctrl+n", "new_session", "New", id="new", tooltip="Start a new session"),
+    Binding("ctrl+n", "new_session", "New", id="new", tooltip="Start a new session", show=False),
     Binding("f2", "rename", "Rename", id="rename", tooltip="Give this session a title", show=False),
     Binding("f3", "model", "Model", id="model", tooltip="Use another model", show=False),
     Binding(

@@ -139,7 +139,7 @@ class ChatScreen(ChatCommands):
                 yield StatePane(clock=self.clock, id="state")
                 yield CheckpointsPane(clock=self.clock, id="checkpoints")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _list_sessions(self, search: str | None) -> list[Any]:
         return self.workspace.sessions(search)

@@ -17,12 +17,18 @@ from chatcli.tui.history import turn_preview
 from chatcli.tui.row_list import RowList
 
 
-def checkpoint_title(snap: Snapshot) -> str:
-    """`manual label`, or `auto` / `auto: before restore` for automatic ones."""
+def checkpoint_title(snap: Snapshot, preview: str = "") -> str:
+    """A manual checkpoint's label; `auto`, or `auto: before restore`, for automatic ones.
+
+    An automatic end-of-turn checkpoint is labelled with the turn's prompt, which the
+    preview line already shows, so that label is not repeated.
+    """
     record = snap.record
     if record.auto:
-        return f"auto: {record.label}" if record.label else "auto"
-    return record.label or "manual"
+        label = record.label.rstrip(".")
+        same = label and preview.startswith(label.removesuffix("..."))
+        return f"auto: {record.label}" if record.label and not same else "auto"
+    return f"★ {record.label}" if record.label else "★ manual"
 
 
 class CheckpointRows(RowList):
@@ -50,19 +56,18 @@ class CheckpointRows(RowList):
     def row_text(self, index: int, line: int, width: int) -> Text:
         snap = self.snapshots[index]
         record = snap.record
-        if line == 0:
-            text = Text.assemble(
-                (record.id, "bold"),
-                ("  " + clock_time(record.ts, self.clock()), self.dim_style()),
-                "  ",
-                (checkpoint_title(snap), "italic" if record.auto else "bold"),
-            )
-            return text
         preview = self._previews.get(record.id)
         if preview is None:
             preview = turn_preview(snap.head, 200)
             self._previews[record.id] = preview
-        return Text(f"  {preview}", style=self.dim_style())
+        if line == 0:
+            return Text.assemble(
+                (f" {record.id}", "bold"),
+                ("  " + clock_time(record.ts, self.clock()), self.dim_style()),
+                "  ",
+                (checkpoint_title(snap, preview), "italic" if record.auto else "bold"),
+            )
+        return Text(f"   {preview}", style=self.dim_style())
 
 
 class CheckpointsPane(Vertical):

@@ -12,11 +12,7 @@ from textual.widgets import DataTable, Static
 
 from chatcli.tui import bindings
 from chatcli.tui.commands import SLASH_COMMANDS
-
-
-def key_display(keys: str) -> str:
-    """`ctrl+j,shift+enter` → `Ctrl+J, Shift+Enter`."""
-    return ", ".join("+".join(p.capitalize() for p in k.split("+")) for k in keys.split(","))
+from chatcli.tui.keys import key_display
 
 
 class HelpScreen(ModalScreen[None]):

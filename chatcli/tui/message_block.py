@@ -53,16 +53,15 @@ def pretty_args(raw: str) -> str:
         return raw
 
 
-def state_note(record: StateRecord) -> Content:
+def state_note(record: StateRecord, *, with_author: bool = True) -> Content:
     """`facts.name: "Ann" → "Bob"  by tool:remember` for each changed path."""
     parts = [
         f"{c.path}: {short_json(c.old, 24) if c.old is not None else '∅'} → "
         f"{short_json(c.new, 32) if c.new is not None else '∅ (removed)'}"
         for c in record.changes
     ] or ["(no change)"]
-    return Content.assemble(
-        ("state ", "bold $accent"), "; ".join(parts), (f"  by {record.by}", "dim")
-    )
+    author = (f"  by {record.by}", "dim") if with_author else ""
+    return Content.assemble(("state ", "bold $accent"), "; ".join(parts), author)
 
 
 class MessageBlock(Vertical):

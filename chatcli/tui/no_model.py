@@ -28,7 +28,7 @@ class NoModelScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(self.explanation, markup=False, id="no-model-text")
             yield Static("You can still browse, resume and export sessions.", classes="dialog-hint")
-            yield Button("OK", id="no-model-ok", variant="primary")
+            yield Button("OK", id="no-model-ok", variant="primary", compact=True)
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from chatcli.tui.history import RestoreInfo
+from chatcli.tui.keys import key_display
 
 
 class RestoreNote(Static):
@@ -20,9 +21,9 @@ class RestoreNote(Static):
             else "Nothing was rolled back"
         )
         undo = (
-            f"restore {info.undo} ({restore_key}) to undo."
+            f"restore {info.undo} ({key_display(restore_key)}) to undo."
             if info.undo
-            else f"restore again ({restore_key}) to undo."
+            else f"restore again ({key_display(restore_key)}) to undo."
         )
         text = Content.assemble(
             ("↶ Restored ", "bold"),

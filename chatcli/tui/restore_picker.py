@@ -16,7 +16,7 @@ from textual.widgets import Button, Static
 from chatcli.session import Snapshot, View
 from chatcli.tui.checkpoints_pane import CheckpointRows, checkpoint_title
 from chatcli.tui.clock import Clock, clock_time, system_clock
-from chatcli.tui.history import one_line, restore_plan, tail
+from chatcli.tui.history import one_line, restore_plan, tail, turn_preview
 from chatcli.tui.message_block import ROLE_LABELS
 
 PREVIEW_MESSAGES = 6
@@ -33,7 +33,7 @@ def preview(view: View, snap: Snapshot, now_text: str) -> Content:
     lines: list[str | tuple[str, str]] = [
         ("Restore ", "bold"),
         (record.id, "bold $accent"),
-        f"  {checkpoint_title(snap)} · {now_text}\n",
+        f"  {checkpoint_title(snap, turn_preview(snap.head))} · {now_text}\n",
     ]
     if plan.rolls_back:
         lines += [
@@ -90,8 +90,8 @@ class RestorePicker(ModalScreen[str | None]):
                     yield Static(id="restore-preview")
             with Horizontal(classes="dialog-buttons"):
                 yield Static("↑↓ choose · Enter restore · Esc cancel", classes="dialog-hint")
-                yield Button("Cancel", id="restore-cancel")
-                yield Button("Restore", id="restore-confirm", variant="warning")
+                yield Button("Cancel", id="restore-cancel", compact=True)
+                yield Button("Restore", id="restore-confirm", variant="warning", compact=True)
 
     def on_mount(self) -> None:
         rows = self.query_one(CheckpointRows)

@@ -46,11 +46,11 @@ class SessionRows(RowList):
     def row_text(self, index: int, line: int, width: int) -> Text:
         summary = self.summaries[index]
         if line == 0:
-            mark = "● " if summary.id == self.current else ""
+            mark = "● " if summary.id == self.current else "  "
             title = summary.title or summary.id
-            return Text(f"{mark}{title}", style="bold" if mark else "")
+            return Text(f"{mark}{title}", style="bold" if summary.id == self.current else "")
         now = self.clock()
         when = age(summary.updated, now) if summary.updated else "?"
         noun = "message" if summary.messages == 1 else "messages"
         detail = summary.problem or f"{when} · {summary.messages} {noun}"
-        return Text(f"  {detail}", style=self.dim_style())
+        return Text(f"    {detail}", style=self.dim_style())

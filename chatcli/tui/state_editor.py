@@ -44,8 +44,8 @@ class StateEditor(ModalScreen[StateRecord | None]):
             yield Static("", id="state-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Static("Ctrl+S save · Esc cancel", classes="dialog-hint")
-                yield Button("Cancel", id="state-cancel-button")
-                yield Button("Save", id="state-save-button", variant="primary")
+                yield Button("Cancel", id="state-cancel-button", compact=True)
+                yield Button("Save", id="state-save-button", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         editor = self.query_one(TextArea)

@@ -56,6 +56,7 @@ class StatePane(Vertical):
         self.clock = clock
         self.state: dict[str, Any] = {}
         self.record: StateRecord | None = None
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         yield Static("State", classes="pane-title")
@@ -67,8 +68,9 @@ class StatePane(Vertical):
 
     def show(self, state: dict[str, Any], record: StateRecord | None) -> None:
         """Show this state; `record` is the line that last changed it."""
-        if state == self.state and record is self.record:
+        if self._shown and state == self.state and record is self.record:
             return
+        self._shown = True
         self.state, self.record = state, record
         tree = self.query_one("#state-tree", Tree)
         tree.clear()
@@ -85,4 +87,6 @@ class StatePane(Vertical):
             return Content.styled("No changes yet.", "dim")
         who = "you" if record.by == "user" else record.by
         when = clock_time(record.ts, self.clock())
-        return Content.assemble((f"Last change by {who} at {when}\n", "bold"), state_note(record))
+        return Content.assemble(
+            (f"Last change by {who} at {when}\n", "bold"), state_note(record, with_author=False)
+        )

@@ -1,0 +1,78 @@
+"""Snapshot tests: one per distinct look. Update with `pytest --snapshot-update`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.tui import scenes
+
+
+def check(snap_compare: Any, scene: scenes.Scene) -> None:
+    assert snap_compare(scene.app, terminal_size=scene.size, run_before=scene.run_before)
+
+
+def test_empty_session(snap_compare: Any, tmp_path: Path) -> None:
+    """A new session: empty conversation, the prompt with its placeholder focused,
+    the sessions sidebar saying there are none, the status bar saying the session
+    is saved on its first message, and the footer keys."""
+    check(snap_compare, scenes.empty(tmp_path))
+
+
+def test_conversation_with_code_block(snap_compare: Any, tmp_path: Path) -> None:
+    """A resumed conversation: "You" and "Assistant" blocks in different colours,
+    the reply's Python code block syntax-highlighted, three sessions in the sidebar
+    (the open one marked), model, tokens and the session file in the status bar."""
+    check(snap_compare, scenes.code_block(tmp_path))
+
+
+def test_mid_stream(snap_compare: Any, tmp_path: Path) -> None:
+    """A reply halfway in: the assistant block headed "replying…" with the first
+    half of its text, and the status bar saying the model is replying (Esc stops)."""
+    check(snap_compare, scenes.mid_stream(tmp_path))
+
+
+def test_state_pane_after_a_tool_call(snap_compare: Any, tmp_path: Path) -> None:
+    """Wide layout: the state tree holds facts name=Ada and favourite_drink=green tea,
+    the last change is by tool:remember; the conversation shows the folded tool calls
+    and results with their state changes inline; checkpoints pane on the right."""
+    check(snap_compare, scenes.tool_state(tmp_path))
+
+
+def test_checkpoints_after_a_restore(snap_compare: Any, tmp_path: Path) -> None:
+    """The checkpoints pane lists every checkpoint newest first (auto ones, the manual
+    "before the twist", and "before restore") with times and turn previews; the
+    conversation shows the restored first turn and a note that 4 messages were rolled
+    back, are kept, and how to undo."""
+    check(snap_compare, scenes.checkpoints(tmp_path))
+
+
+def test_restore_picker(snap_compare: Any, tmp_path: Path) -> None:
+    """The restore picker over the chat: checkpoints on the left with the third
+    highlighted; on the right what it rolls back, the conversation it ends with, and
+    its state; Cancel and Restore buttons."""
+    check(snap_compare, scenes.restore_picker(tmp_path))
+
+
+def test_error(snap_compare: Any, tmp_path: Path) -> None:
+    """A failed reply: an error toast with the rate-limit sentence, the partial reply
+    marked "✖ error" with the sentence under it, and the unsent text back in the prompt."""
+    check(snap_compare, scenes.error(tmp_path))
+
+
+def test_small_terminal_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    """80x24: side panes hidden, the conversation readable, the code block intact,
+    prompt, status bar and footer all visible."""
+    check(snap_compare, scenes.small(tmp_path))
+
+
+def test_resume_picker(snap_compare: Any, tmp_path: Path) -> None:
+    """`chatcli --resume`: a search box, three sessions newest first with ages, and a
+    preview of the highlighted session's last messages."""
+    check(snap_compare, scenes.resume_picker(tmp_path))
+
+
+def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
+    """F1: a table of every key binding (key, what it does, its id for the keymap)
+    followed by the slash commands."""
+    check(snap_compare, scenes.help_screen(tmp_path))
