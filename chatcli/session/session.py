@@ -274,9 +274,10 @@ class Session(Generic[S]):
         """Apply `change` to the freshest state and append it (None when nothing changed)."""
 
         def build(view: View) -> list[Record]:
-            old = view.state
-            new = change(self._validate_state(old)).model_dump(mode="json")
-            changes = diff_state(old, new)
+            old = self._validate_state(view.state)
+            before = old.model_dump(mode="json")  # {} and the defaults it stands for are equal
+            new = change(old).model_dump(mode="json")
+            changes = diff_state(before, new)
             return [StateRecord(state=new, by=by, changes=changes)] if changes else []
 
         written = self._write(build)
