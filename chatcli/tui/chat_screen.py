@@ -8,7 +8,6 @@ restore, or lines another window wrote all show the same way.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from typing import Any, ClassVar
@@ -20,31 +19,18 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from chatcli.chat.events import (
-    CheckpointSaved,
-    MessageSaved,
-    ReplyDelta,
-    ReplyStarted,
-    StateChanged,
-    ToolCalled,
-    ToolFinished,
-    TurnEvent,
-    TurnFailed,
-    TurnFinished,
-)
 from chatcli.errors import ChatcliError
 from chatcli.session import Session
 from chatcli.tui import bindings
 from chatcli.tui.chat_commands import ChatCommands
+from chatcli.tui.chat_turns import ChatTurns
 from chatcli.tui.checkpoints_pane import CheckpointsPane
 from chatcli.tui.clock import Clock
-from chatcli.tui.commands import parse_slash, unescape
 from chatcli.tui.conversation import Conversation
 from chatcli.tui.history import LogTally, restore_info, user_prompts
 from chatcli.tui.marks import exit_when_ready, mark
-from chatcli.tui.no_model import NoModelScreen
 from chatcli.tui.ports import Engine, Workspace
 from chatcli.tui.prompt import PromptInput
 from chatcli.tui.sidebar import SessionsSidebar
@@ -59,48 +45,18 @@ SHARED_SECONDS = 60.0
 PANES = ("sidebar", "state", "checkpoints")
 
 
-class DeltaBuffer:
-    """Reply text the turn worker received and the screen has not shown yet."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-
-    def add(self, text: str) -> None:
-        self._parts.append(text)
-
-    def take(self) -> str:
-        text, self._parts = "".join(self._parts), []
-        return text
-
-
-class ChatScreen(ChatCommands):
+class ChatScreen(ChatTurns):
     """The main screen: one open session (or a new one, saved on its first message)."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.CHAT)
 
-    class TurnProgressed(Message):
-        """The turn worker received an event from the chat engine."""
-
-        def __init__(self, event: TurnEvent) -> None:
-            super().__init__()
-            self.event = event
-
-    class ReplyGrew(Message):
-        """More reply text is waiting in the buffer (bursts merge into one)."""
-
-        def __init__(self, buffer: DeltaBuffer) -> None:
-            super().__init__()
-            self.buffer = buffer
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, ChatScreen.ReplyGrew) and message.buffer is self.buffer
-
     class LogGrew(Message):
         """Following the log found lines another window wrote (bursts merge)."""
 
-        def __init__(self, count: int) -> None:
+        def __init__(self, count: int, problem: str = "") -> None:
             super().__init__()
             self.count = count
+            self.problem = problem
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ChatScreen.LogGrew)
@@ -123,6 +79,7 @@ class ChatScreen(ChatCommands):
         self._busy = ""
         self._shared_at = -SHARED_SECONDS
         self._following = False
+        self._follow_problem = ""
         self._io = threading.Lock()
         self._panes: dict[str, bool] | None = None
         self._was_ready = False
@@ -143,14 +100,6 @@ class ChatScreen(ChatCommands):
 
     def _list_sessions(self, search: str | None) -> list[Any]:
         return self.workspace.sessions(search)
-
-    @property
-    def prompt(self) -> PromptInput:
-        return self.query_one(PromptInput)
-
-    @property
-    def conversation(self) -> Conversation:
-        return self.query_one(Conversation)
 
     def on_mount(self) -> None:
         self.conversation.restore_key = self._key_for("restore")
@@ -310,148 +259,6 @@ class ChatScreen(ChatCommands):
         self._busy = text
         self._update_status()
 
-    # -- sending ------------------------------------------------------------------------
-
-    @on(PromptInput.Submitted)
-    async def _submitted(self, event: PromptInput.Submitted) -> None:
-        text = event.text
-        try:
-            invocation = parse_slash(text)
-        except ChatcliError as exc:
-            self.notify(exc.sentence(), title="Command", severity="error")
-            return
-        if invocation is not None:
-            self.prompt.clear()
-            self.prompt.remember(text)
-            result = getattr(self, f"action_{invocation.command.action}")(invocation.arg)
-            if asyncio.iscoroutine(result):
-                await result
-            return
-        if self._turn_running():
-            self.notify("A reply is still coming: wait, or press Esc to stop it.")
-            return
-        if self.model_problem and self.engine is None and not self.pending_model:
-            self.app.push_screen(NoModelScreen(self.model_problem))
-            return
-        self.prompt.clear()
-        self.prompt.remember(text)
-        self._turn_text = text
-        self._user_saved = self._failed = False
-        self.turn = self._run_turn(unescape(text))
-        self.refresh_bindings()
-
-    def _turn_running(self) -> bool:
-        return self.turn is not None and self.turn.is_running
-
-    @work(exclusive=True, group="turn", exit_on_error=False)
-    async def _run_turn(self, text: str) -> None:
-        await asyncio.to_thread(self._io.acquire)
-        try:
-            engine = self.engine
-            if engine is None:
-                session, created = await asyncio.to_thread(self._create)
-                self.post_message(self.SessionOpened(session, created))
-                engine = created
-            buffer = DeltaBuffer()
-            async for event in engine.send(text):
-                if isinstance(event, ReplyDelta):
-                    buffer.add(event.text)
-                    self.post_message(self.ReplyGrew(buffer))
-                else:
-                    self.post_message(self.TurnProgressed(event))
-        finally:
-            self._io.release()
-
-    @on(ReplyGrew)
-    async def _reply_grew(self, event: ReplyGrew) -> None:
-        text = event.buffer.take()
-        if text:
-            if self.conversation.streaming is None:
-                await self.conversation.start_reply(self.engine.model_name if self.engine else None)
-            self.conversation.feed(text)
-
-    @on(TurnProgressed)
-    async def _turn_progressed(self, message: TurnProgressed) -> None:
-        event = message.event
-        model = self.engine.model_name if self.engine else None
-        if isinstance(event, MessageSaved):
-            if event.message.role == "user":
-                self._user_saved = True
-            await self._sync(jump=event.message.role == "user")
-        elif isinstance(event, ReplyStarted):
-            self._set_busy(f"{event.model} is replying… Esc stops")
-            await self.conversation.start_reply(event.model)
-        elif isinstance(event, ToolCalled):
-            self._set_busy(f"running {event.name}…")
-        elif isinstance(event, ToolFinished):
-            self._set_busy(f"{model or 'the model'} is replying… Esc stops")
-        elif isinstance(event, StateChanged | CheckpointSaved):
-            await self._sync()
-        elif isinstance(event, TurnFailed):
-            await self._turn_failed(event.error.sentence())
-        elif isinstance(event, TurnFinished):
-            self._set_busy("")
-
-    async def _turn_failed(self, sentence: str) -> None:
-        self._failed = True
-        self.notify(sentence, title="The reply failed", severity="error", timeout=8)
-        await self._sync()
-        head = self.session.view.head if self.session else None
-        if head is None or head.message.role != "assistant" or head.message.status != "error":
-            await self.conversation.add_error(sentence)
-        if not self.prompt.text:
-            self.prompt.load_text(self._turn_text)  # keep what the person wrote, to retry
-            self.prompt.move_cursor(self.prompt.document.end)
-
-    def action_cancel_reply(self) -> None:
-        """Stop the reply; what arrived is kept, marked interrupted."""
-        if self.turn is not None and self.turn.is_running:
-            self.turn.cancel()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cancel_reply":
-            return self._turn_running()
-        return True
-
-    @on(Worker.StateChanged)
-    async def _worker_changed(self, event: Worker.StateChanged) -> None:
-        worker, state = event.worker, event.state
-        if state == WorkerState.ERROR:
-            await self._worker_failed(worker)
-        if worker is self.turn and state in (
-            WorkerState.SUCCESS,
-            WorkerState.CANCELLED,
-            WorkerState.ERROR,
-        ):
-            await self._turn_over(state)
-        if worker.group == "follow" and worker.is_finished:
-            self._following = False
-
-    async def _worker_failed(self, worker: Worker[Any]) -> None:
-        error = worker.error
-        if isinstance(error, ChatcliError):
-            sentence = error.sentence()
-        else:
-            self.log.error("worker failed", worker=worker.name, error=repr(error))
-            sentence = f"Something went wrong: {type(error).__name__}: {error}"
-        if worker is self.turn:
-            await self._turn_failed(sentence)
-        else:
-            self.notify(sentence, title="Error", severity="error", timeout=8)
-
-    async def _turn_over(self, state: WorkerState) -> None:
-        self._set_busy("")
-        self.refresh_bindings()
-        await self.conversation.drop_reply()
-        if self.session is not None:
-            await self._sync()
-        if state == WorkerState.CANCELLED:
-            self.notify("Reply stopped. What arrived is kept, marked interrupted.")
-        unsent = not self._user_saved and not self._failed and state != WorkerState.SUCCESS
-        if unsent and not self.prompt.text:
-            self.prompt.load_text(self._turn_text)
-        self.query_one(SessionsSidebar).reload()
-
     # -- following the log ----------------------------------------------------------------
 
     def _follow_tick(self) -> None:
@@ -464,16 +271,24 @@ class ChatScreen(ChatCommands):
 
     @work(thread=True, group="follow", exit_on_error=False)
     def _follow(self, session: Session[Any]) -> None:
-        if not self._io.acquire(blocking=False):
-            return
+        count, problem = 0, ""
         try:
-            fresh = session.refresh()
+            if self._io.acquire(blocking=False):
+                try:
+                    count = len(session.refresh())
+                finally:
+                    self._io.release()
+        except ChatcliError as exc:
+            problem = exc.sentence()
         finally:
-            self._io.release()
-        self.post_message(self.LogGrew(len(fresh)))
+            self.post_message(self.LogGrew(count, problem))
 
     @on(LogGrew)
     async def _log_grew(self, event: LogGrew) -> None:
+        self._following = False
+        if event.problem and event.problem != self._follow_problem:
+            self.notify(event.problem, title="Cannot follow the log", severity="error")
+        self._follow_problem = event.problem
         if event.count:
             self._shared_at = time.monotonic()
             await self._sync()

@@ -46,7 +46,7 @@ async def wait_for(
         await pilot.pause(0.02)
 
 
-async def send(pilot: Pilot[Any], text: str, *, wait: bool = True) -> None:
+async def send(pilot: Pilot[Any], text: str, *, wait: bool = True, timeout: float = 5.0) -> None:
     """Put `text` in the prompt and press Enter (then wait for the turn, unless told not to)."""
     from chatcli.tui.prompt import PromptInput
 
@@ -63,6 +63,7 @@ async def send(pilot: Pilot[Any], text: str, *, wait: bool = True) -> None:
                 and app.chat.turn is not None
                 and app.chat.turn.is_finished
             ),
+            timeout=timeout,
             what=f"the turn for {text!r}",
         )
         await pilot.pause()
