@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +33,7 @@ ADA = [
 
 
 def test_prompt_is_a_transcript_ending_with_the_assistant_to_speak() -> None:
-    prompt = build_prompt(ADA, preamble="A chat.")
+    prompt = build_prompt(ADA, preamble="A chat.", example="")
     assert prompt == (
         "A chat.\n"
         "\n"
@@ -40,9 +44,17 @@ def test_prompt_is_a_transcript_ending_with_the_assistant_to_speak() -> None:
     )
 
 
+def test_default_prompt_shows_a_worked_example_as_a_separate_chat() -> None:
+    prompt = build_prompt(ADA)
+    example, chat = prompt.split("(New chat with a different User)")
+    assert "Assistant: Your name is Sam." in example
+    assert chat.startswith("\n\nUser: My name is Ada.") and chat.endswith("\nAssistant:")
+
+
 def test_system_prompt_is_folded_into_the_preamble() -> None:
     messages = [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Hi"}]
-    assert build_prompt(messages, preamble="A chat.") == "A chat.\nBe terse.\n\nUser: Hi\nAssistant:"
+    prompt = build_prompt(messages, preamble="A chat.", example="")
+    assert prompt == "A chat.\nBe terse.\n\nUser: Hi\nAssistant:"
 
 
 def test_tool_traffic_is_left_out() -> None:
@@ -54,7 +66,10 @@ def test_tool_traffic_is_left_out() -> None:
     ]
     system, turns = split_messages(messages)
     assert system == ""
-    assert [(t.speaker, t.text) for t in turns] == [("User", "Remember blue."), ("Assistant", "Noted.")]
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("User", "Remember blue."),
+        ("Assistant", "Noted."),
+    ]
 
 
 def test_content_parts_are_joined_and_images_dropped() -> None:
@@ -78,11 +93,11 @@ def test_oldest_turns_are_dropped_until_the_prompt_fits() -> None:
     messages = [{"role": "system", "content": "S"}] + [
         {"role": "user", "content": f"turn {i}"} for i in range(10)
     ]
-    prompt = build_prompt(messages, preamble="P", fits=lambda text: len(text) < 60)
+    prompt = build_prompt(messages, preamble="P", example="", fits=lambda text: len(text) < 60)
     assert len(prompt) < 60
     assert prompt.startswith("P\nS\n") and "turn 9" in prompt and "turn 0" not in prompt
     # The latest turn is kept even when nothing fits.
-    assert "turn 9" in build_prompt(messages, preamble="P", fits=lambda text: False)
+    assert "turn 9" in build_prompt(messages, preamble="P", example="", fits=lambda text: False)
 
 
 def test_stop_sequences_end_the_reply_at_the_next_turn() -> None:
@@ -172,11 +187,16 @@ async def test_two_chats_at_once_both_finish(registered: None) -> None:
 
 
 @pytest.mark.local_model
-def test_an_unknown_local_model_is_refused(registered: None) -> None:
+def test_an_unknown_local_model_and_an_overlong_message_are_refused(registered: None) -> None:
     import litellm
 
-    with pytest.raises(Exception, match="no offline model named"):
+    with pytest.raises(litellm.NotFoundError, match="no offline model named") as caught:
         litellm.completion(model="local/gpt-5", messages=ADA)
+    assert isinstance(caught.value.__context__.__cause__, ModelError)  # type: ignore[union-attr]
+    with pytest.raises(litellm.BadRequestError, match="too long for the offline model"):
+        litellm.completion(
+            model=local.LOCAL_MODEL, messages=[{"role": "user", "content": "hi " * 3000}]
+        )
 
 
 @pytest.mark.local_model
@@ -189,3 +209,22 @@ def test_llama_cpp_writes_nothing_to_the_terminal(
     litellm.completion(model=local.LOCAL_MODEL, messages=ADA, max_tokens=8)
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
+
+
+@pytest.mark.local_model
+def test_loading_the_model_writes_nothing_to_the_terminal(registered: None, tmp_path: Path) -> None:
+    """In a fresh process (the load itself is what talks), only the reply reaches stdout."""
+    script = (
+        "from chatcli.llm import local\n"
+        "local.ensure_registered()\n"
+        "import litellm\n"
+        f"r = litellm.completion(model=local.LOCAL_MODEL, messages={ADA!r}, max_tokens=8)\n"
+        "print(r.choices[0].message.content)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITELLM_")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.strip() and done.stdout.count("\n") == 1
