@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from chatcli.session.replay import View
@@ -24,8 +24,11 @@ class SessionSummary:
     """Why the log could not be read, when it could not."""
 
     def to_json(self) -> dict[str, Any]:
-        """The summary as JSON-ready data."""
-        return asdict(self)
+        """The summary as JSON-ready data (every field is a str, int or None)."""
+        return {name: getattr(self, name) for name in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in fields(SessionSummary))
 
 
 def summarize(view: View) -> SessionSummary:

@@ -69,8 +69,9 @@ class SummaryIndex:
                 summary = self._cached(hit, key)
                 if summary is None:
                     summary = self._read(session_id)
+                    hit = [*key, summary.to_json()]
                     changed = True
-                fresh[session_id] = [*key, summary.to_json()]
+                fresh[session_id] = hit
                 out.append(summary)
         if changed or len(fresh) != len(cache):
             self._save(fresh)
