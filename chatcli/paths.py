@@ -18,6 +18,8 @@ class Paths:
     config_dir: Path
     data_dir: Path
     log_dir: Path
+    models: Path | None = None
+    """Where local model files go, when not `<data dir>/models` (CHATCLI_MODELS_DIR)."""
 
     @property
     def config_file(self) -> Path:
@@ -41,8 +43,8 @@ class Paths:
 
     @property
     def models_dir(self) -> Path:
-        """Downloaded or assembled local model files."""
-        return self.data_dir / "models"
+        """Assembled local model files (shared across data dirs with CHATCLI_MODELS_DIR)."""
+        return self.models or self.data_dir / "models"
 
 
 def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
@@ -55,4 +57,7 @@ def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
         config_dir=Path(config).expanduser() if config else Path(platformdirs.user_config_dir(APP)),
         data_dir=data_dir,
         log_dir=data_dir / "logs" if data else Path(platformdirs.user_log_dir(APP)),
+        models=Path(env["CHATCLI_MODELS_DIR"]).expanduser()
+        if env.get("CHATCLI_MODELS_DIR")
+        else None,
     )

