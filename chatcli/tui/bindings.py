@@ -95,7 +95,7 @@ CHAT: list[Binding] = [
 """Keys of the chat screen."""
 
 PROMPT: list[Binding] = [
-    Binding("enter", "submit", "Send", id="send", tooltip="Send the prompt", priority=True),
+    Binding("enter", "submit", "Send", id="send", tooltip="Send the prompt"),
     Binding(
         "ctrl+j,shift+enter,alt+enter",
         "newline",

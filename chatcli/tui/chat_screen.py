@@ -103,6 +103,7 @@ class ChatScreen(ChatTurns):
 
     def on_mount(self) -> None:
         self.conversation.restore_key = self._key_for("restore")
+        self.prompt.send_keys = frozenset(self._key_for("send", every=True).split(","))
         self.prompt.focus()
         self._update_status()
         self.set_interval(FOLLOW_SECONDS, self._follow_tick)
@@ -151,10 +152,12 @@ class ChatScreen(ChatTurns):
     def action_focus_prompt(self) -> None:
         self.prompt.focus()
 
-    def _key_for(self, binding_id: str) -> str:
+    def _key_for(self, binding_id: str, *, every: bool = False) -> str:
+        """The key (or, with `every`, all keys) bound to `binding_id` after the keymap."""
         keymap: dict[str, str] = dict(self.workspace.settings.keymap)
         default = next(b.key for b in bindings.ALL if b.id == binding_id)
-        return keymap.get(binding_id, default).split(",")[0]
+        keys = keymap.get(binding_id, default).replace(" ", "")
+        return keys if every else keys.split(",")[0]
 
     # -- opening sessions ----------------------------------------------------------
 

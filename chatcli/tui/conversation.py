@@ -19,7 +19,7 @@ from chatcli.session import ChatMessage, StateRecord
 from chatcli.session.replay import Node, common_depth
 from chatcli.tui.history import RestoreInfo, chain_slice, depth
 from chatcli.tui.message_block import MessageBlock
-from chatcli.tui.notes import EarlierMarker, ErrorNote, RestoreNote
+from chatcli.tui.notes import EarlierMarker, ErrorNote, RestoreNote, WelcomeNote
 
 PAGE = 40
 """Messages mounted at first, and per page when scrolling back."""
@@ -42,7 +42,7 @@ class Conversation(VerticalScroll):
         self.restore_key = "ctrl+r"
 
     def compose(self) -> list[Widget]:
-        return [EarlierMarker(0)]
+        return [EarlierMarker(0), WelcomeNote()]
 
     # -- reading ---------------------------------------------------------------
 
@@ -128,6 +128,7 @@ class Conversation(VerticalScroll):
 
     def _update_marker(self) -> None:
         self.query_one(EarlierMarker).set_hidden(self._start)
+        self.query_one(WelcomeNote).display = self._head is None and not self._streaming
 
     # -- notes ----------------------------------------------------------------------
 
@@ -164,6 +165,7 @@ class Conversation(VerticalScroll):
                 self._streaming = MessageBlock(None, model=model or self.model)
                 before = self._notes[0] if self._notes else None
                 await self.mount(self._streaming, before=before)
+                self._update_marker()
         return self._streaming
 
     def feed(self, text: str) -> None:

@@ -33,16 +33,17 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 'Remap a key in config.toml:  [keymap]  checkpoint = "ctrl+k"   ·   Esc closes',
                 classes="dialog-hint",
+                markup=False,
             )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "What it does", "Id / command")
+        table.add_columns("Key", "Id (for the keymap)", "What it does")
         for binding in bindings.ALL:
             assert binding.id is not None
             keys = self.keymap.get(binding.id, binding.key)
-            table.add_row(key_display(keys), binding.tooltip or binding.description, binding.id)
+            table.add_row(key_display(keys), binding.id, binding.tooltip or binding.description)
         for command in SLASH_COMMANDS:
             usage = f"/{command.name} {command.args}".strip()
-            table.add_row(usage, command.description, "prompt")
+            table.add_row(usage, "(type in the prompt)", command.description)
         table.focus()

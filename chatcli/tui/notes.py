@@ -40,6 +40,26 @@ class ErrorNote(Static):
         super().__init__(Content.assemble(("✖ ", "bold"), sentence), classes="note error-note")
 
 
+class WelcomeNote(Static):
+    """What an empty conversation shows: how to start, and where the keys are."""
+
+    def __init__(self) -> None:
+        text = Content.assemble(
+            ("A new session. ", "bold"),
+            "Type below and press Enter. It is saved on your first message; "
+            "every turn ends with a checkpoint you can restore.\n",
+            ("F1", "bold"),
+            " keys · ",
+            ("/help", "bold"),
+            " commands · ",
+            ("Ctrl+B", "bold"),
+            " sessions · ",
+            ("Ctrl+P", "bold"),
+            " command palette",
+        )
+        super().__init__(text, classes="note welcome")
+
+
 class EarlierMarker(Static):
     """At the top of a long conversation: older messages load when you scroll here."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import TextArea
@@ -42,6 +43,8 @@ class PromptInput(TextArea):
             highlight_cursor_line=False,
         )
         self.placeholder = "Message…  (Enter sends, Ctrl+J new line, / for commands)"
+        self.send_keys: frozenset[str] = frozenset({"enter"})
+        """Keys that send (the `send` binding, after the keymap)."""
         self.prompts: list[str] = []
         self._recall: int | None = None
         self._draft = ""
@@ -51,6 +54,16 @@ class PromptInput(TextArea):
             self.cursor_blink = False  # stable screenshots and snapshots
 
     # -- sending -------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Sending is handled here, in key order, rather than by a priority binding:
+        # a priority binding runs before keys typed just ahead of it reach the text.
+        if event.key in self.send_keys:
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
+        await super()._on_key(event)
 
     def action_submit(self) -> None:
         text = self.text

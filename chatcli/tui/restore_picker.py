@@ -89,7 +89,7 @@ class RestorePicker(ModalScreen[str | None]):
                 with VerticalScroll(id="restore-preview-scroll"):
                     yield Static(id="restore-preview")
             with Horizontal(classes="dialog-buttons"):
-                yield Static("↑↓ choose · Enter restore · Esc cancel", classes="dialog-hint")
+                yield Static("Enter restores · Esc cancels", classes="dialog-hint")
                 yield Button("Cancel", id="restore-cancel", compact=True)
                 yield Button("Restore", id="restore-confirm", variant="warning", compact=True)
 

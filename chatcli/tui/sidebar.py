@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -22,6 +24,10 @@ Lister = Callable[[str | None], list[SessionSummary]]
 
 class SessionsSidebar(Vertical):
     """A filter box over a virtual list of sessions. Enter opens the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "screen.focus_prompt", "Back", id="sessions-back", show=False),
+    ]
 
     class SessionChosen(Message):
         """The person chose a session to open."""

@@ -43,9 +43,32 @@ assert reverse_words("persistent memory rocks") == "rocks memory persistent"
 `split()` with no argument also collapses runs of whitespace."""
 
 STREAM_REPLY = [
-    "Checkpoints ", "are ", "saved ", "at ", "the ", "end ", "of ", "every ", "turn. ",
-    "A ", "**restore** ", "moves ", "the ", "view ", "back, ", "but ", "nothing ",
-    "is ", "deleted: ", "the ", "rolled-back ", "turns ", "stay ", "in ", "the ", "log.",
+    "Checkpoints ",
+    "are ",
+    "saved ",
+    "at ",
+    "the ",
+    "end ",
+    "of ",
+    "every ",
+    "turn. ",
+    "A ",
+    "**restore** ",
+    "moves ",
+    "the ",
+    "view ",
+    "back, ",
+    "but ",
+    "nothing ",
+    "is ",
+    "deleted: ",
+    "the ",
+    "rolled-back ",
+    "turns ",
+    "stay ",
+    "in ",
+    "the ",
+    "log.",
 ]
 
 
@@ -155,8 +178,10 @@ def mid_stream(tmp: Path) -> Scene:
         expected = "".join(STREAM_REPLY[:14])
         await _until(
             pilot,
-            lambda: conversation.streaming is not None
-            and conversation.streaming.streamed_text == expected,
+            lambda: (
+                conversation.streaming is not None
+                and conversation.streaming.streamed_text == expected
+            ),
         )
         await pilot.pause(0.2)
 
@@ -169,9 +194,7 @@ def tool_state(tmp: Path) -> Scene:
     ws = _workspace(tmp, model)
     _library(ws, model)
     session = _session(ws, "about-me")
-    model.script.append(
-        Scripted(tool_calls=[("remember", {"key": "name", "value": "Ada"})])
-    )
+    model.script.append(Scripted(tool_calls=[("remember", {"key": "name", "value": "Ada"})]))
     model.call_tool("remember", {"key": "favourite_drink", "value": "green tea"})
     model.say("Nice to meet you, Ada. I'll remember that you like green tea.")
     _turns(ws, session, "Hi! I'm Ada and I drink green tea every morning.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+
 from chatcli.chat.workspace import Workspace
 from chatcli.config import Settings
 from chatcli.llm import LiteLLMModel
@@ -79,4 +80,3 @@ async def test_escape_during_a_real_stream_keeps_it_interrupted(
         role, content, status = saved(app)[-1]
         assert (role, status) == ("assistant", "interrupted")
         assert content and "This reply stalls half way through".startswith(content)
-

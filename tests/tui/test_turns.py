@@ -211,3 +211,16 @@ async def test_typing_stays_possible_while_a_reply_streams(make_app: Any, model:
         assert stored(app).messages[-1].content == "a" * 50
         assert app.chat.query_one(PromptInput).text == "next"
         assert not app.chat.query(ErrorNote)
+
+
+async def test_enter_typed_right_after_fast_text_sends_all_of_it(make_app: Any) -> None:
+    """Keys that arrive in one burst (a fast typist, tmux send-keys) keep their order."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        for char in "burst":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_for(pilot, lambda: turn_done(app))
+        assert stored(app).messages[0].content == "burst"
