@@ -17,10 +17,13 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 def private_dir(path: Path) -> Path:
     """Create `path` (and missing parents) as 0700 folders; refuse a link or a non-folder."""
     try:
-        for folder in [*reversed(path.parents), path]:
-            if not os.path.lexists(folder):
-                folder.mkdir(mode=0o700, exist_ok=True)
-        info = path.lstat()
+        try:
+            info = path.lstat()  # the usual case: it is there, one call
+        except FileNotFoundError:
+            for folder in [*reversed(path.parents), path]:
+                if not os.path.lexists(folder):
+                    folder.mkdir(mode=0o700, exist_ok=True)
+            info = path.lstat()
     except OSError as exc:
         raise ChatcliError(f"Cannot create the folder {path}: {exc.strerror}.") from None
     check_dir(path, info)
