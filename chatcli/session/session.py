@@ -98,8 +98,7 @@ class Session(Generic[S]):
             agent=agent,
         )
         cursor = store.create([header])
-        records, cursor = store.read(header.id)
-        return cls(store, records, cursor, state_type)
+        return cls(store, [with_seq(header, 1)], cursor, state_type)  # as stored: no re-read
 
     @classmethod
     def load(
