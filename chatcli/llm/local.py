@@ -12,6 +12,7 @@ written as a transcript (see ``transcript.py``); it cannot call tools.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import ctypes
 import io
@@ -167,7 +168,16 @@ def load() -> Any:
                 log.debug("llama.cpp: %s", captured.getvalue())
             llm.verbose = False
             _llama = llm
+            atexit.register(_close)
         return _llama
+
+
+def _close() -> None:
+    """Free the model before interpreter shutdown (its __del__ fails once modules are gone)."""
+    global _llama
+    llm, _llama = _llama, None
+    if llm is not None:
+        llm.close()
 
 
 def threads() -> int:
