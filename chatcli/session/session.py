@@ -27,6 +27,7 @@ from chatcli.session.records import (
     SessionRecord,
     StateRecord,
     Status,
+    utc_now,
     with_seq,
 )
 from chatcli.session.replay import (
@@ -91,7 +92,10 @@ class Session(Generic[S]):
         state_type: type[S] = _DEFAULT_STATE,
     ) -> Session[S]:
         """A new, empty session (a fresh id unless one is given)."""
+        now = utc_now()
         header = SessionRecord(
+            ts=now,
+            created=now,
             id=check_id(session_id) if session_id is not None else new_id(),
             title=title,
             model=model,
@@ -336,7 +340,10 @@ class Session(Generic[S]):
         else:
             snap = self.checkpoint_by_id(at)
             head, state = snap.head, snap.state
+        now = utc_now()
         header = SessionRecord(
+            ts=now,
+            created=now,
             id=check_id(session_id) if session_id is not None else new_id(),
             title=title if title is not None else f"{self.title or self.id} (fork)",
             model=self.model,
