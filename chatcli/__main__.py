@@ -1,5 +1,5 @@
 """`python -m chatcli`."""
 
-from chatcli.cli import main
+from chatcli.cli import entry
 
-main()
+entry()

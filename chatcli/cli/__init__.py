@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 
 import click
@@ -97,5 +99,20 @@ main.add_command(ask)
 main.add_command(sessions)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+def entry() -> None:
+    """The console script: `main`, then a quick exit once litellm is loaded.
+
+    Tearing down litellm's module graph takes ~1 s at interpreter exit; by the
+    time a command returns, every write is fsynced, so skipping it loses nothing.
+    """
+    try:
+        main.main(prog_name="chatcli")
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if "litellm" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code if isinstance(code, int) else 1)
+    sys.exit(code)
