@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from chatcli.errors import (
     ChatcliError,
     CorruptLog,
     InvalidSessionId,
     SessionExists,
-    SessionLocked,
     SessionNotFound,
     UnsafePath,
 )
@@ -34,6 +32,7 @@ from chatcli.store.files import (
 )
 from chatcli.store.index import SummaryIndex
 from chatcli.store.lines import parse_numbered
+from chatcli.store.locks import acquire, release
 
 SUFFIX = ".jsonl"
 
@@ -44,7 +43,7 @@ class JsonlStore:
     def __init__(self, root: Path, *, lock_timeout: float = 10.0) -> None:
         self.root = root
         self.lock_timeout = lock_timeout
-        self._locks: dict[str, FileLock] = {}
+        self._prepared = False
         self._index = SummaryIndex(root / ".index.json", self._summarize_file)
 
     # -- paths and locks -----------------------------------------------------
@@ -67,27 +66,22 @@ class JsonlStore:
         check_dir(self.root)
         return path
 
-    def _lock(self, session_id: str) -> FileLock:
-        lock = self._locks.get(session_id)
-        if lock is None:
-            self._ready()  # or filelock would create the folders with the umask's modes
-            lock = FileLock(
-                self.root / ".locks" / f"{session_id}.lock",
-                timeout=self.lock_timeout,
-                mode=0o600,
-                poll_interval=0.002,
-                preserve_lock_file=True,
-            )
-            self._locks[session_id] = lock
-        return lock
-
-    def _acquire(self, session_id: str) -> FileLock:
-        lock = self._lock(session_id)
+    @contextmanager
+    def _locked(self, session_id: str) -> Iterator[None]:
+        """Hold the session's lock (a flock on `.locks/<id>.lock`)."""
+        path = self.root / ".locks" / f"{session_id}.lock"
+        if not self._prepared:
+            self._ready()
+            self._prepared = True
         try:
-            lock.acquire()
-        except Timeout:
-            raise SessionLocked(session_id, self.lock_timeout) from None
-        return lock
+            fd = acquire(path, session_id, self.lock_timeout)
+        except FileNotFoundError:  # the folders went away since: make them again
+            self._ready()
+            fd = acquire(path, session_id, self.lock_timeout)
+        try:
+            yield
+        finally:
+            release(fd)
 
     # -- the protocol ---------------------------------------------------------
 
@@ -99,17 +93,16 @@ class JsonlStore:
         self._ready()
         numbered = [with_seq(r, i + 1) for i, r in enumerate(records)]
         blob = b"".join(dump_line(r) for r in numbered)
-        lock = self._acquire(header.id)
-        try:
-            publish_private(path, blob)
-        except FileExistsError:
-            if path.is_symlink():
-                raise UnsafePath(
-                    f"{path} is a symbolic link.", "chatcli does not follow links; move it away."
-                ) from None
-            raise SessionExists(header.id) from None
-        finally:
-            lock.release()
+        with self._locked(header.id):
+            try:
+                publish_private(path, blob)
+            except FileExistsError:
+                if path.is_symlink():
+                    raise UnsafePath(
+                        f"{path} is a symbolic link.",
+                        "chatcli does not follow links; move it away.",
+                    ) from None
+                raise SessionExists(header.id) from None
         return Cursor(seq=len(numbered), pos=len(blob))
 
     def read(self, session_id: str, after: Cursor | None = None) -> tuple[list[Record], Cursor]:
@@ -133,15 +126,12 @@ class JsonlStore:
     def append(self, session_id: str, after: Cursor, make: Make) -> Appended:
         """Lock, catch up, move a torn tail aside, write, fsync."""
         path = self._checked(session_id)
-        lock = self._acquire(session_id)
-        try:
+        with self._locked(session_id):
             fd = self._open(path, os.O_RDWR | os.O_APPEND, session_id)
             try:
                 return self._append_locked(fd, path, session_id, after, make)
             finally:
                 os.close(fd)
-        finally:
-            lock.release()
 
     def _append_locked(
         self, fd: int, path: Path, session_id: str, after: Cursor, make: Make
@@ -200,15 +190,13 @@ class JsonlStore:
     def delete(self, session_id: str) -> None:
         """Remove the session's file (under its lock) and its lock file."""
         path = self._checked(session_id)
-        lock = self._acquire(session_id)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            raise SessionNotFound(session_id) from None
-        finally:
-            lock.release()
-        self._locks.pop(session_id, None)
-        (self.root / ".locks" / f"{session_id}.lock").unlink(missing_ok=True)
+        with self._locked(session_id):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                raise SessionNotFound(session_id) from None
+            # A waiter that then locks this unlinked file sees it is gone and retries.
+            (self.root / ".locks" / f"{session_id}.lock").unlink(missing_ok=True)
 
     # -- helpers ----------------------------------------------------------------
 
@@ -243,8 +231,7 @@ class JsonlStore:
     def move_torn_tail(self, session_id: str) -> Path | None:
         """Move an unterminated last line aside (doctor --repair); None if there is none."""
         path = self._checked(session_id)
-        lock = self._acquire(session_id)
-        try:
+        with self._locked(session_id):
             fd = self._open(path, os.O_RDWR, session_id)
             try:
                 data = os.pread(fd, os.fstat(fd).st_size, 0)
@@ -257,8 +244,6 @@ class JsonlStore:
                 return aside
             finally:
                 os.close(fd)
-        finally:
-            lock.release()
 
     def _summarize_file(self, session_id: str) -> SessionSummary:
         records, _ = self.read(session_id)

@@ -1,0 +1,74 @@
+"""Per-session locks: an exclusive flock on `.locks/<id>.lock`, taken and dropped per write.
+
+Each acquisition opens its own descriptor, so threads (and forked children)
+exclude each other as separate processes do. The lock is not reentrant.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from chatcli.errors import SessionLocked
+from chatcli.store.files import open_nofollow
+
+FIRST_WAIT = 0.0002
+LONGEST_WAIT = 0.002
+
+
+@contextmanager
+def session_lock(path: Path, session_id: str, timeout: float) -> Iterator[None]:
+    """Hold the lock file `path` exclusively; SessionLocked after `timeout` seconds."""
+    fd = acquire(path, session_id, timeout)
+    try:
+        yield
+    finally:
+        release(fd)
+
+
+def release(fd: int) -> None:
+    """Drop a lock taken by `acquire` (closing its only descriptor releases the flock)."""
+    os.close(fd)
+
+
+def acquire(path: Path, session_id: str, timeout: float) -> int:
+    """Lock `path` exclusively (creating it 0600) and return its descriptor.
+
+    SessionLocked after `timeout` seconds; FileNotFoundError if its folder is missing."""
+    deadline = time.monotonic() + timeout
+    wait = FIRST_WAIT
+    while True:
+        fd = _open(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise SessionLocked(session_id, timeout) from None
+            time.sleep(wait)
+            wait = min(wait * 2, LONGEST_WAIT)
+            continue
+        if _still_at(fd, path):
+            return fd
+        os.close(fd)  # the file was deleted (or replaced) while we waited: lock the new one
+
+
+def _open(path: Path) -> int:
+    fd = open_nofollow(path, os.O_RDWR | os.O_CREAT)
+    if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+        os.fchmod(fd, 0o600)  # a umask can only take bits away; put back what it took
+    return fd
+
+
+def _still_at(fd: int, path: Path) -> bool:
+    try:
+        there = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
