@@ -6,10 +6,13 @@ Eight processes append to one log at once; two Session handles on one file
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import random
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from chatcli.errors import SessionLocked
 from chatcli.session import ChatMessage, Memory, Session, Store
 from chatcli.session.records import parse_line
 from chatcli.store import JsonlStore, MemoryStore
@@ -122,12 +126,12 @@ def test_two_windows_on_one_file_interleave_and_see_each_other(tmp_path: Path) -
         assert window.records == Session.load(JsonlStore(root), "w").records
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "memory"])
+@pytest.mark.parametrize("kind", ["jsonl, a store per thread", "jsonl, one shared store", "memory"])
 def test_threads_each_with_a_handle_share_one_log(tmp_path: Path, kind: str) -> None:
-    memory = MemoryStore()
+    shared: Store = MemoryStore() if kind == "memory" else JsonlStore(tmp_path / "sessions")
 
-    def open_store() -> Store:  # each jsonl handle has its own store object and lock
-        return JsonlStore(tmp_path / "sessions") if kind == "jsonl" else memory
+    def open_store() -> Store:
+        return JsonlStore(tmp_path / "sessions") if kind.endswith("per thread") else shared
 
     Session.create(open_store(), session_id="t")
 
@@ -145,5 +149,29 @@ def test_threads_each_with_a_handle_share_one_log(tmp_path: Path, kind: str) -> 
     contents = [r.content for r in records if isinstance(r, ChatMessage)]
     for n in range(4):
         assert [c for c in contents if c.startswith(f"t{n}:")] == [f"t{n}:{i}" for i in range(25)]
-    if kind == "jsonl":
+    if kind != "memory":
         assert len(parsed_lines(tmp_path / "sessions" / "t.jsonl")) == 101
+
+
+def test_a_session_locked_by_another_process_waits_then_reports_it(tmp_path: Path) -> None:
+    store = JsonlStore(tmp_path / "sessions", lock_timeout=0.3)
+    session = Session.create(store, session_id="held")
+    before = store.path("held").read_bytes()
+    lock_file = store.root / ".locks" / "held.lock"
+    holder = os.open(lock_file, os.O_RDWR)  # another open file: as another process holds it
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        started = time.monotonic()
+        with pytest.raises(SessionLocked) as caught:
+            session.add_message("user", "must wait")
+        waited = time.monotonic() - started
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        session.add_message("user", "after the release")
+    finally:
+        os.close(holder)
+
+    assert 0.3 <= waited < 5
+    assert "'held'" in caught.value.sentence() and "0.3 s" in caught.value.sentence()
+    after = store.path("held").read_bytes()
+    assert after.startswith(before)
+    assert [m.content for m in Session.load(store, "held").messages] == ["after the release"]
