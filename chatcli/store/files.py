@@ -47,6 +47,11 @@ def check_dir(path: Path, info: os.stat_result | None = None) -> None:
 
 def open_nofollow(path: Path, flags: int, mode: int = 0o600) -> int:
     """os.open without following a link at `path`; UnsafePath when it is one."""
+    return open_regular(path, flags, mode)[0]
+
+
+def open_regular(path: Path, flags: int, mode: int = 0o600) -> tuple[int, os.stat_result]:
+    """open_nofollow, also returning the file's stat (taken to check it is a regular file)."""
     try:
         fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC, mode)
     except OSError as exc:
@@ -59,7 +64,7 @@ def open_nofollow(path: Path, flags: int, mode: int = 0o600) -> int:
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise UnsafePath(f"{path} is not a regular file.", "Move it out of the sessions folder.")
-    return fd
+    return fd, info
 
 
 def write_all(fd: int, data: bytes) -> None:

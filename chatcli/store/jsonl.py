@@ -25,7 +25,7 @@ from chatcli.session.summary import SessionSummary, summarize
 from chatcli.store.files import (
     check_dir,
     create_private,
-    open_nofollow,
+    open_regular,
     private_dir,
     publish_private,
     write_all,
@@ -44,13 +44,25 @@ class JsonlStore:
         self.root = root
         self.lock_timeout = lock_timeout
         self._prepared = False
+        self._files: dict[str, tuple[Path, Path]] = {}
         self._index = SummaryIndex(root / ".index.json", self._summarize_file)
 
     # -- paths and locks -----------------------------------------------------
 
     def path(self, session_id: str) -> Path:
         """The log file of a session (the id is checked first)."""
-        return self.root / f"{check_id(session_id)}{SUFFIX}"
+        return self._paths(session_id)[0]
+
+    def _paths(self, session_id: str) -> tuple[Path, Path]:
+        """A session's log file and lock file, remembered (paths cost a few µs to build)."""
+        paths = self._files.get(session_id)
+        if paths is None:
+            name = check_id(session_id)
+            paths = (self.root / f"{name}{SUFFIX}", self.root / ".locks" / f"{name}.lock")
+            if len(self._files) >= 4096:
+                self._files.clear()
+            self._files[session_id] = paths
+        return paths
 
     def location(self, session_id: str | None = None) -> str:
         """The file (or the folder) where sessions live."""
@@ -69,7 +81,7 @@ class JsonlStore:
     @contextmanager
     def _locked(self, session_id: str) -> Iterator[None]:
         """Hold the session's lock (a flock on `.locks/<id>.lock`)."""
-        path = self.root / ".locks" / f"{session_id}.lock"
+        path = self._paths(session_id)[1]
         if not self._prepared:
             self._ready()
             self._prepared = True
@@ -109,9 +121,8 @@ class JsonlStore:
         """Complete lines after `after`; a torn last line is left for the next writer."""
         path = self._checked(session_id)
         start = after or Cursor()
-        fd = self._open(path, os.O_RDONLY, session_id)
+        fd, size = self._open(path, os.O_RDONLY, session_id)
         try:
-            size = os.fstat(fd).st_size
             data = os.pread(fd, size - start.pos, start.pos) if size > start.pos else b""
         finally:
             os.close(fd)
@@ -127,16 +138,15 @@ class JsonlStore:
         """Lock, catch up, move a torn tail aside, write, fsync."""
         path = self._checked(session_id)
         with self._locked(session_id):
-            fd = self._open(path, os.O_RDWR | os.O_APPEND, session_id)
+            fd, size = self._open(path, os.O_RDWR | os.O_APPEND, session_id)
             try:
-                return self._append_locked(fd, path, session_id, after, make)
+                return self._append_locked(fd, size, path, session_id, after, make)
             finally:
                 os.close(fd)
 
     def _append_locked(
-        self, fd: int, path: Path, session_id: str, after: Cursor, make: Make
+        self, fd: int, size: int, path: Path, session_id: str, after: Cursor, make: Make
     ) -> Appended:
-        size = os.fstat(fd).st_size
         if size < after.pos:
             raise CorruptLog(str(path), after.seq, "the file is shorter than when it was last read")
         others: list[Record] = []
@@ -196,19 +206,21 @@ class JsonlStore:
             except FileNotFoundError:
                 raise SessionNotFound(session_id) from None
             # A waiter that then locks this unlinked file sees it is gone and retries.
-            (self.root / ".locks" / f"{session_id}.lock").unlink(missing_ok=True)
+            self._paths(session_id)[1].unlink(missing_ok=True)
 
     # -- helpers ----------------------------------------------------------------
 
-    def _open(self, path: Path, flags: int, session_id: str) -> int:
+    def _open(self, path: Path, flags: int, session_id: str) -> tuple[int, int]:
+        """The file's descriptor and size (SessionNotFound when it does not exist)."""
         try:
-            return open_nofollow(path, flags)
+            fd, info = open_regular(path, flags)
         except FileNotFoundError:
             raise SessionNotFound(session_id) from None
         except OSError as exc:
             if exc.errno == errno.EACCES:
                 raise ChatcliError(f"Permission denied reading {path}.") from None
             raise
+        return fd, info.st_size
 
     def _parse(self, path: Path, data: bytes, last_seq: int, session_id: str) -> list[Record]:
         if not data:
@@ -232,9 +244,9 @@ class JsonlStore:
         """Move an unterminated last line aside (doctor --repair); None if there is none."""
         path = self._checked(session_id)
         with self._locked(session_id):
-            fd = self._open(path, os.O_RDWR, session_id)
+            fd, size = self._open(path, os.O_RDWR, session_id)
             try:
-                data = os.pread(fd, os.fstat(fd).st_size, 0)
+                data = os.pread(fd, size, 0)
                 end = data.rfind(b"\n") + 1
                 if end == len(data):
                     return None

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from chatcli.errors import SessionLocked
-from chatcli.store.files import open_nofollow
+from chatcli.store.files import open_regular
 
 FIRST_WAIT = 0.0002
 LONGEST_WAIT = 0.002
@@ -43,7 +43,7 @@ def acquire(path: Path, session_id: str, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     wait = FIRST_WAIT
     while True:
-        fd = _open(path)
+        fd, held = _open(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -53,22 +53,21 @@ def acquire(path: Path, session_id: str, timeout: float) -> int:
             time.sleep(wait)
             wait = min(wait * 2, LONGEST_WAIT)
             continue
-        if _still_at(fd, path):
+        if _still_at(path, held):
             return fd
         os.close(fd)  # the file was deleted (or replaced) while we waited: lock the new one
 
 
-def _open(path: Path) -> int:
-    fd = open_nofollow(path, os.O_RDWR | os.O_CREAT)
-    if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+def _open(path: Path) -> tuple[int, os.stat_result]:
+    fd, info = open_regular(path, os.O_RDWR | os.O_CREAT)
+    if stat.S_IMODE(info.st_mode) != 0o600:
         os.fchmod(fd, 0o600)  # a umask can only take bits away; put back what it took
-    return fd
+    return fd, info
 
 
-def _still_at(fd: int, path: Path) -> bool:
+def _still_at(path: Path, held: os.stat_result) -> bool:
     try:
         there = os.stat(path, follow_symlinks=False)
     except FileNotFoundError:
         return False
-    held = os.fstat(fd)
     return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
