@@ -188,8 +188,10 @@ class MessageBlock(Vertical):
         self.remove_class("-streaming")
         if message.status != "complete":
             self.add_class(f"-{message.status}")
-        if simple:
-            self.query_one(".message-header", Static).update(self._header())
+        headers = self.query(".message-header").results(Static)
+        header = next(headers, None)
+        if simple and header is not None:
+            header.update(self._header())
         else:
             await self.recompose()
 
