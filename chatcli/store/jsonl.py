@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,25 +44,20 @@ class JsonlStore:
         self.root = root
         self.lock_timeout = lock_timeout
         self._prepared = False
-        self._files: dict[str, tuple[Path, Path]] = {}
+        self._files: dict[str, Path] = {}
+        self._lock_files: dict[str, Path] = {}
         self._index = SummaryIndex(root / ".index.json", self._summarize_file)
 
     # -- paths and locks -----------------------------------------------------
 
     def path(self, session_id: str) -> Path:
         """The log file of a session (the id is checked first)."""
-        return self._paths(session_id)[0]
+        return _remembered(self._files, session_id, lambda name: self.root / f"{name}{SUFFIX}")
 
-    def _paths(self, session_id: str) -> tuple[Path, Path]:
-        """A session's log file and lock file, remembered (paths cost a few µs to build)."""
-        paths = self._files.get(session_id)
-        if paths is None:
-            name = check_id(session_id)
-            paths = (self.root / f"{name}{SUFFIX}", self.root / ".locks" / f"{name}.lock")
-            if len(self._files) >= 4096:
-                self._files.clear()
-            self._files[session_id] = paths
-        return paths
+    def _lock_file(self, session_id: str) -> Path:
+        return _remembered(
+            self._lock_files, session_id, lambda name: self.root / ".locks" / f"{name}.lock"
+        )
 
     def location(self, session_id: str | None = None) -> str:
         """The file (or the folder) where sessions live."""
@@ -81,7 +76,7 @@ class JsonlStore:
     @contextmanager
     def _locked(self, session_id: str) -> Iterator[None]:
         """Hold the session's lock (a flock on `.locks/<id>.lock`)."""
-        path = self._paths(session_id)[1]
+        path = self._lock_file(session_id)
         if not self._prepared:
             self._ready()
             self._prepared = True
@@ -206,7 +201,7 @@ class JsonlStore:
             except FileNotFoundError:
                 raise SessionNotFound(session_id) from None
             # A waiter that then locks this unlinked file sees it is gone and retries.
-            self._paths(session_id)[1].unlink(missing_ok=True)
+            self._lock_file(session_id).unlink(missing_ok=True)
 
     # -- helpers ----------------------------------------------------------------
 
@@ -263,6 +258,17 @@ class JsonlStore:
             return summarize(replay(records))
         except ReplayError as exc:
             raise CorruptLog(str(self.path(session_id)), exc.seq, exc.reason) from None
+
+
+def _remembered(paths: dict[str, Path], session_id: str, build: Callable[[str], Path]) -> Path:
+    """A path per checked session id, kept (a pathlib join costs a few µs)."""
+    path = paths.get(session_id)
+    if path is None:
+        path = build(check_id(session_id))
+        if len(paths) >= 4096:
+            paths.clear()
+        paths[session_id] = path
+    return path
 
 
 def _is_id(name: str) -> bool:
