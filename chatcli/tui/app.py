@@ -19,10 +19,8 @@ from chatcli.tui import bindings
 from chatcli.tui.chat_screen import ChatScreen
 from chatcli.tui.clock import Clock, system_clock
 from chatcli.tui.commands import SLASH_COMMANDS
-from chatcli.tui.marks import exit_when_ready, mark
-from chatcli.tui.no_model import NoModelScreen
+from chatcli.tui.marks import benchmarking
 from chatcli.tui.ports import Workspace
-from chatcli.tui.resume_picker import ResumePicker
 from chatcli.tui.start import Start
 
 PALETTE_EXTRAS: tuple[tuple[str, str, str], ...] = (
@@ -60,29 +58,40 @@ class ChatApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.chat)
         if self.start.mode == "pick":
+            from chatcli.tui.resume_picker import ResumePicker
+
             picker = ResumePicker(
                 self.workspace.sessions, self.workspace.open_session, clock=self.clock
             )
             self.push_screen(picker, self._picked)
-        self.call_after_refresh(self._first_paint)
 
     def _picked(self, session_id: str | None) -> None:
         if session_id is not None:
             self.chat.open_session(session_id)
 
-    def _first_paint(self) -> None:
-        mark("first_paint")
+    def on_chat_screen_painted(self) -> None:
+        """The chat screen is on the terminal: check that a model is configured."""
         self._check_model()
 
-    @work(thread=True, exit_on_error=False, group="warm-up")
+    def on_chat_screen_ready(self) -> None:
+        """The session is on screen: load the model layer (litellm, ~2 s) in the background."""
+        self._warm_up()
+
+    @work(thread=True, exit_on_error=False, group="model-check")
     def _check_model(self) -> None:
-        problem = self.workspace.model_problem()
-        self.post_message(self.ModelChecked(problem))
+        self.post_message(self.ModelChecked(self.workspace.model_problem()))
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        import textual.widgets._markdown  # noqa: F401  (the first reply needs it)
+
         self.workspace.warm_up()
 
     def on_chat_app_model_checked(self, event: ModelChecked) -> None:
         self.chat.model_problem = event.problem
-        if event.problem and not exit_when_ready():
+        if event.problem and not benchmarking():
+            from chatcli.tui.no_model import NoModelScreen
+
             self.push_screen(NoModelScreen(event.problem))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

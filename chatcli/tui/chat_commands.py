@@ -21,14 +21,12 @@ from textual.screen import Screen
 
 from chatcli.errors import ChatcliError
 from chatcli.session import Session, StateRecord
-from chatcli.tui.ask_text import AskText
 from chatcli.tui.clock import Clock
-from chatcli.tui.help_screen import HelpScreen
 from chatcli.tui.history import restore_plan
 from chatcli.tui.ports import Engine, Workspace
-from chatcli.tui.restore_picker import RestorePicker
 from chatcli.tui.start import Start
-from chatcli.tui.state_editor import StateEditor
+
+# Dialogs are imported when first opened: the first paint does not wait for them.
 
 EXPORT_FORMATS = {"md": "md", "markdown": "md", "json": "json", "jsonl": "jsonl"}
 
@@ -70,6 +68,14 @@ class ChatCommands(Screen[None]):
             self.engine = engine
             self.note = note
 
+    class EngineBuilt(Message):
+        """The chat engine for an opened session is ready (built after it is shown)."""
+
+        def __init__(self, session: Session[Any], engine: Engine) -> None:
+            super().__init__()
+            self.session = session
+            self.engine = engine
+
     class Changed(Message):
         """A session action finished; re-render, and say `note` if there is one."""
 
@@ -87,6 +93,21 @@ class ChatCommands(Screen[None]):
 
     def _update_status(self) -> None:
         raise NotImplementedError
+
+    def _engine(self) -> Engine:
+        """The open session's engine, creating the session or the engine if need be.
+
+        Runs in a thread, under the I/O lock.
+        """
+        session, engine = self.session, self.engine
+        if session is None:
+            session, engine = self._create()
+            self.post_message(self.SessionOpened(session, engine))
+            return engine
+        if engine is None or engine.session is not session:
+            engine = self.workspace.engine_for(session)
+            self.post_message(self.EngineBuilt(session, engine))
+        return engine
 
     # -- guards ------------------------------------------------------------------------
 
@@ -124,6 +145,8 @@ class ChatCommands(Screen[None]):
         if not session.view.snapshots:
             self.notify("No checkpoints yet: one is saved at the end of every turn.")
             return
+        from chatcli.tui.restore_picker import RestorePicker
+
         picker = RestorePicker(session.view, select=checkpoint_id or None, clock=self.clock)
 
         def chosen(picked: str | None) -> None:
@@ -169,6 +192,8 @@ class ChatCommands(Screen[None]):
     def action_rename(self, title: str = "") -> None:
         """Give the session a title."""
         if not title:
+            from chatcli.tui.ask_text import AskText
+
             current = self.session.title if self.session else self.pending_title
             self.app.push_screen(
                 AskText("Rename this session", value=current, placeholder="A title"),
@@ -191,23 +216,25 @@ class ChatCommands(Screen[None]):
     def action_model(self, name: str = "") -> None:
         """Use another model from the next reply on."""
         if not name:
+            from chatcli.tui.ask_text import AskText
+
             current = (self.engine.model_name if self.engine else self.pending_model) or ""
             self.app.push_screen(
                 AskText("Model for the next replies", value=current, placeholder="provider/model"),
                 lambda answer: self.action_model(answer) if answer else None,
             )
             return
-        if self.engine is None:
+        if self.session is None:
             self.pending_model = name
             self._update_status()
             self.notify(f"Model: {name}.")
         elif self._idle():
-            self._set_model(self.engine, name)
+            self._set_model(name)
 
     @work(thread=True, group="session-io", exit_on_error=False)
-    def _set_model(self, engine: Engine, name: str) -> None:
+    def _set_model(self, name: str) -> None:
         with self._io:
-            engine.set_model(name)
+            self._engine().set_model(name)
         self.post_message(self.Changed(f"Model: {name} from the next reply on."))
 
     def action_export(self, fmt: str = "") -> None:
@@ -229,6 +256,8 @@ class ChatCommands(Screen[None]):
 
     def action_help(self, _arg: str = "") -> None:
         """Show keys and commands."""
+        from chatcli.tui.help_screen import HelpScreen
+
         self.app.push_screen(HelpScreen(dict(self.workspace.settings.keymap)))
 
     # -- the state -----------------------------------------------------------------------
@@ -237,17 +266,15 @@ class ChatCommands(Screen[None]):
         """Edit the state as JSON (written as a state line "by user")."""
         if not self._idle():
             return
+        from chatcli.tui.state_editor import StateEditor
+
         state = self.session.view.state if self.session else {}
         self.app.push_screen(StateEditor(dict(state), self._save_state))
 
     async def _save_state(self, data: dict[str, Any]) -> StateRecord | None:
         await asyncio.to_thread(self._io.acquire)
         try:
-            engine = self.engine
-            if engine is None:
-                session, created = await asyncio.to_thread(self._create)
-                self.post_message(self.SessionOpened(session, created))
-                engine = created
+            engine = await asyncio.to_thread(self._engine)
             record = await engine.edit_state(data)
         finally:
             self._io.release()

@@ -30,7 +30,7 @@ from chatcli.tui.checkpoints_pane import CheckpointsPane
 from chatcli.tui.clock import Clock
 from chatcli.tui.conversation import Conversation
 from chatcli.tui.history import LogTally, restore_info, user_prompts
-from chatcli.tui.marks import exit_when_ready, mark
+from chatcli.tui.marks import FIRST_PAINT, READY, mark
 from chatcli.tui.ports import Engine, Workspace
 from chatcli.tui.prompt import PromptInput
 from chatcli.tui.sidebar import SessionsSidebar
@@ -60,6 +60,12 @@ class ChatScreen(ChatTurns):
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ChatScreen.LogGrew)
+
+    class Painted(Message):
+        """The screen was painted for the first time (the app checks the model now)."""
+
+    class Ready(Message):
+        """The session is on screen (the app loads the model layer now)."""
 
     def __init__(self, workspace: Workspace, start: Start, clock: Clock) -> None:
         super().__init__()
@@ -107,24 +113,26 @@ class ChatScreen(ChatTurns):
         self.prompt.focus()
         self._update_status()
         self.set_interval(FOLLOW_SECONDS, self._follow_tick)
-        self.call_after_refresh(self._after_first_paint)
-        if self.start.mode == "continue":
-            self.open_latest()
-        elif self.start.mode == "resume" and self.start.session_id:
-            self.open_session(self.start.session_id)
-        else:
-            self.call_after_refresh(self._ready)
+        self.call_after_refresh(self._painted)
 
     def _ready(self) -> None:
         """The session is on screen (the start-up benchmark's second mark)."""
         if not self._was_ready:
             self._was_ready = True
-            mark("ready")
-            if exit_when_ready():
-                self.app.exit()
+            mark(READY, self.app)
+            self.post_message(self.Ready())
+            self.query_one(SessionsSidebar).reload()
 
-    def _after_first_paint(self) -> None:
-        self.query_one(SessionsSidebar).reload()
+    def _painted(self) -> None:
+        """The first paint is on the terminal: now list sessions and load the model layer."""
+        mark(FIRST_PAINT, self.app)
+        self.post_message(self.Painted())
+        if self.start.mode == "continue":
+            self.open_latest()
+        elif self.start.mode == "resume" and self.start.session_id:
+            self.open_session(self.start.session_id)
+        else:
+            self._ready()
 
     def on_resize(self, event: Resize) -> None:
         if self._panes is None:  # until the person toggles one, panes follow the width
@@ -178,11 +186,13 @@ class ChatScreen(ChatTurns):
     def _open(self, session_id: str) -> None:
         with self._io:
             session = self.workspace.open_session(session_id)
+            self.post_message(self.SessionOpened(session, None))
+            # The engine (agent files, prompt templates) is built after the session shows.
             engine = self.workspace.engine_for(session)
             model = self.pending_model
             if model and model != session.model:
                 engine.set_model(model)
-        self.post_message(self.SessionOpened(session, engine))
+        self.post_message(self.EngineBuilt(session, engine))
 
     def _create(self) -> tuple[Session[Any], Engine]:
         """Create the session (on the first message or edit); in a thread, under the I/O lock."""
@@ -205,10 +215,18 @@ class ChatScreen(ChatTurns):
                 self.prompt.set_history(user_prompts(head))
         self.query_one(SessionsSidebar).mark_current(event.session.id if event.session else None)
         await self._sync(jump=True)
-        self.call_after_refresh(self._ready)
-        self.query_one(SessionsSidebar).reload()
+        if self._was_ready:
+            self.query_one(SessionsSidebar).reload()
+        else:
+            self.call_after_refresh(self._ready)
         if event.note:
             self.notify(event.note)
+
+    @on(ChatCommands.EngineBuilt)
+    def _engine_built(self, event: ChatCommands.EngineBuilt) -> None:
+        if event.session is self.session:
+            self.engine = event.engine
+            self._update_status()
 
     @on(SessionsSidebar.SessionChosen)
     def _session_chosen(self, event: SessionsSidebar.SessionChosen) -> None:
@@ -247,6 +265,8 @@ class ChatScreen(ChatTurns):
         session, engine = self.session, self.engine
         if engine is not None:
             model = engine.model_name
+        elif session is not None:
+            model = session.model
         else:
             model = self.pending_model or self.workspace.settings.model
         self.query_one(StatusBar).status = Status(

@@ -31,7 +31,6 @@ from chatcli.errors import ChatcliError
 from chatcli.tui.chat_commands import ChatCommands
 from chatcli.tui.commands import parse_slash, unescape
 from chatcli.tui.conversation import Conversation
-from chatcli.tui.no_model import NoModelScreen
 from chatcli.tui.prompt import PromptInput
 from chatcli.tui.sidebar import SessionsSidebar
 
@@ -92,6 +91,9 @@ class ChatTurns(ChatCommands):
     def _set_busy(self, text: str) -> None:
         raise NotImplementedError
 
+    def _ready(self) -> None:
+        raise NotImplementedError
+
     # -- sending ------------------------------------------------------------------------
 
     @on(PromptInput.Submitted)
@@ -113,6 +115,8 @@ class ChatTurns(ChatCommands):
             self.notify("A reply is still coming: wait, or press Esc to stop it.")
             return
         if self.model_problem and self.engine is None and not self.pending_model:
+            from chatcli.tui.no_model import NoModelScreen
+
             self.app.push_screen(NoModelScreen(self.model_problem))
             return
         self.prompt.clear()
@@ -129,11 +133,7 @@ class ChatTurns(ChatCommands):
     async def _run_turn(self, text: str) -> None:
         await asyncio.to_thread(self._io.acquire)
         try:
-            engine = self.engine
-            if engine is None:
-                session, created = await asyncio.to_thread(self._create)
-                self.post_message(self.SessionOpened(session, created))
-                engine = created
+            engine = await asyncio.to_thread(self._engine)
             buffer = DeltaBuffer()
             async for event in engine.send(text):
                 if isinstance(event, ReplyDelta):
@@ -218,6 +218,8 @@ class ChatTurns(ChatCommands):
             await self._turn_failed(sentence)
         else:
             self.notify(sentence, title="Error", severity="error", timeout=8)
+        if worker.group == "open":
+            self._ready()  # nothing to show but a new session: start-up is over all the same
 
     async def _turn_over(self, state: WorkerState) -> None:
         self._set_busy("")

@@ -21,8 +21,13 @@ from chatcli.tui.history import RestoreInfo, chain_slice, depth
 from chatcli.tui.message_block import MessageBlock
 from chatcli.tui.notes import EarlierMarker, ErrorNote, RestoreNote, WelcomeNote
 
+FIRST = 8
+"""Messages mounted before a resumed conversation is first shown (more than a screenful)."""
 PAGE = 40
-"""Messages mounted at first, and per page when scrolling back."""
+"""Messages kept mounted behind those, filled in after the first paint, and per page
+when scrolling back to the top."""
+FILL = 8
+"""Messages mounted per step while filling in, so keys are never kept waiting long."""
 
 
 class Conversation(VerticalScroll):
@@ -79,9 +84,11 @@ class Conversation(VerticalScroll):
     async def _show(self, head: Node | None) -> None:
         shared = common_depth(self._head, head) if self._head is not None else 0
         new_depth = depth(head)
-        if shared < self._start or new_depth - shared > PAGE:
-            await self._reset(max(0, new_depth - PAGE))
+        if shared < self._start or new_depth - shared > FIRST:
+            await self._reset(max(0, new_depth - FIRST))
             shared = self._start
+            if self._start > 0:
+                self.call_after_refresh(self._fill)
         else:
             stale = self._blocks[shared - self._start :]
             if stale:
@@ -90,21 +97,38 @@ class Conversation(VerticalScroll):
         fresh = chain_slice(head, shared, new_depth)
         if fresh:
             await self._clear_notes()
-        for message in fresh:
-            await self._append(message)
+        await self._append_all(fresh)
         self._head = head
         self._update_marker()
 
-    async def _append(self, message: ChatMessage) -> None:
-        stream = self._streaming
-        if stream is not None and message.role == "assistant":
-            self._streaming = None
-            await stream.settle(message)
-            self._blocks.append(stream)
-            return
-        block = MessageBlock(message, model=self.model, states=self.states.get(message.seq))
-        self._blocks.append(block)
-        await self.mount(block, before=self._anchor_after())
+    async def _append_all(self, messages: list[ChatMessage]) -> None:
+        """Append messages; saved ones are mounted in one batch (one layout pass)."""
+        batch: list[MessageBlock] = []
+        for message in messages:
+            stream = self._streaming
+            if stream is not None and message.role == "assistant":
+                await self._mount_batch(batch)
+                batch = []
+                self._streaming = None
+                await stream.settle(message)
+                self._blocks.append(stream)
+                continue
+            block = MessageBlock(message, model=self.model, states=self.states.get(message.seq))
+            self._blocks.append(block)
+            batch.append(block)
+        await self._mount_batch(batch)
+
+    async def _mount_batch(self, blocks: list[MessageBlock]) -> None:
+        if blocks:
+            await self.mount_all(blocks, before=self._anchor_after())
+
+    async def _fill(self) -> None:
+        """After the first paint, mount earlier messages a few at a time, up to PAGE."""
+        if self._start > 0 and len(self._blocks) < PAGE and not self._paging:
+            self._paging = True
+            await self.load_earlier(min(FILL, PAGE - len(self._blocks)))
+            if self._start > 0 and len(self._blocks) < PAGE:
+                self.call_after_refresh(self._fill)
 
     def _anchor_after(self) -> Widget | None:
         if self._streaming is not None:
@@ -188,16 +212,17 @@ class Conversation(VerticalScroll):
             self._paging = True
             self.call_later(self.load_earlier)
 
-    async def load_earlier(self) -> None:
-        """Mount the page of messages before the oldest one shown."""
+    async def load_earlier(self, count: int = PAGE) -> None:
+        """Mount `count` messages before the oldest one shown."""
         try:
             async with self._lock:
                 if self._start == 0 or not self._blocks:
                     return
-                lo = max(0, self._start - PAGE)
+                lo = max(0, self._start - count)
                 older = chain_slice(self._head, lo, self._start)
                 first = self._blocks[0]
                 offset = first.virtual_region.y - self.scroll_y
+                at_end = self.scroll_y >= self.max_scroll_y
                 blocks = [
                     MessageBlock(m, model=self.model, states=self.states.get(m.seq)) for m in older
                 ]
@@ -205,7 +230,8 @@ class Conversation(VerticalScroll):
                 self._blocks[:0] = blocks
                 self._start = lo
                 self._update_marker()
-            self.call_after_refresh(self._keep_place, first, offset)
+            if not at_end:  # at the end, the anchor keeps the newest message in view
+                self.call_after_refresh(self._keep_place, first, offset)
         finally:
             self._paging = False
 

@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
+
+from textual.app import App
 
 MARKS_ENV = "CHATCLI_TUI_MARKS"
-"""When set to a file path, the app appends `first_paint <time>` and `ready <time>`."""
-EXIT_ENV = "CHATCLI_TUI_EXIT_WHEN_READY"
-"""When set, the app exits once the session is on screen (for the benchmark)."""
+"""When set to a file path, the app appends `<mark> <unix time>` lines to it."""
+EXIT_ENV = "CHATCLI_TUI_EXIT_AT"
+"""When set to a mark's name, the app exits once it reaches that mark."""
+
+FIRST_PAINT = "first_paint"
+"""The first screen refresh."""
+READY = "ready"
+"""The session (or the new-session screen) is on screen."""
+SESSIONS_LISTED = "sessions_listed"
+"""The sessions sidebar shows its first listing."""
 
 
-def mark(name: str) -> None:
-    """Append `name <unix time>` to $CHATCLI_TUI_MARKS; do nothing when it is unset."""
+def mark(name: str, app: App[Any]) -> None:
+    """Note that the app reached `name` (and exit if the benchmark asked to stop there)."""
     path = os.environ.get(MARKS_ENV)
-    if path:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"{name} {time.time():.6f}\n")
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"{name} {time.time():.6f}\n")
+    if os.environ.get(EXIT_ENV) == name:
+        app.exit()
 
 
-def exit_when_ready() -> bool:
-    """Whether the benchmark asked the app to quit once ready."""
+def benchmarking() -> bool:
+    """Whether a benchmark is driving the app (no dialogs that wait for a person)."""
     return bool(os.environ.get(EXIT_ENV))

@@ -9,22 +9,32 @@ Markdown at most every 50 ms, so 200 tokens a second never floods the screen.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Collapsible, Static
 
 from chatcli.session import ChatMessage, StateRecord
 from chatcli.tui.history import one_line
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 FLUSH_SECONDS = 0.05
 """How often a streaming reply appends what arrived."""
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "tool": "Tool", "system": "System"}
+
+
+def markdown(text: str) -> Markdown:
+    """A Markdown widget (Textual's Markdown and its parser load on first use)."""
+    from textual.widgets import Markdown
+
+    return Markdown(text, classes="message-body")
 
 
 def short_json(value: Any, width: int = 60) -> str:
@@ -105,13 +115,13 @@ class MessageBlock(Vertical):
         message = self.message
         yield Static(self._header(), classes="message-header")
         if message is None:
-            yield Markdown("", classes="message-body")
+            yield markdown("")
             return
         if message.role == "tool":
             yield from self._compose_tool(message)
             return
         if message.content or message.role != "assistant" or not message.tool_calls:
-            yield Markdown(message.content, classes="message-body")
+            yield markdown(message.content)
         for name, args in tool_calls_of(message):
             with Collapsible(title=f"calls {name}({short_json(args, 40)})", classes="tool-call"):
                 yield Static(pretty_args(args), classes="tool-args", markup=False)
@@ -145,6 +155,8 @@ class MessageBlock(Vertical):
 
     def on_mount(self) -> None:
         if self.streaming:
+            from textual.widgets import Markdown
+
             self._stream = Markdown.get_stream(self.query_one(".message-body", Markdown))
             self._flush_timer = self.set_interval(FLUSH_SECONDS, self._flush, pause=True)
 

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from chatcli.session import SessionSummary
 from chatcli.tui.clock import Clock, system_clock
+from chatcli.tui.marks import SESSIONS_LISTED, mark
 from chatcli.tui.row_list import RowList
 from chatcli.tui.session_rows import SessionRows
 
@@ -56,6 +57,7 @@ class SessionsSidebar(Vertical):
         self.lister = lister
         self.clock = clock
         self._debounce: Timer | None = None
+        self._listed = False
 
     def compose(self) -> ComposeResult:
         yield Static("Sessions", classes="pane-title")
@@ -92,6 +94,9 @@ class SessionsSidebar(Vertical):
         rows = self.rows
         keep = rows.highlighted_summary.id if rows.highlighted_summary else rows.current
         rows.show(event.summaries, keep_id=keep)
+        if not self._listed:
+            self._listed = True
+            self.call_after_refresh(mark, SESSIONS_LISTED, self.app)
 
     @on(Input.Changed, "#session-search")
     def _search_changed(self, event: Input.Changed) -> None:
