@@ -9,7 +9,7 @@ Markdown at most every 50 ms, so 200 tokens a second never floods the screen.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -19,22 +19,12 @@ from textual.widgets import Collapsible, Static
 
 from chatcli.session import ChatMessage, StateRecord
 from chatcli.tui.history import one_line
-
-if TYPE_CHECKING:
-    from textual.widgets import Markdown
-    from textual.widgets.markdown import MarkdownStream
+from chatcli.tui.streamed_markdown import StreamedMarkdown, markdown
 
 FLUSH_SECONDS = 0.05
 """How often a streaming reply appends what arrived."""
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "tool": "Tool", "system": "System"}
-
-
-def markdown(text: str) -> Markdown:
-    """A Markdown widget (Textual's Markdown and its parser load on first use)."""
-    from textual.widgets import Markdown
-
-    return Markdown(text, classes="message-body")
 
 
 def short_json(value: Any, width: int = 60) -> str:
@@ -88,7 +78,7 @@ class MessageBlock(Vertical):
         self.model = model or (message.model if message else None)
         self.states = states or []
         self._pending: list[str] = []
-        self._stream: MarkdownStream | None = None
+        self._body: StreamedMarkdown | None = None
         self._flush_timer: Timer | None = None
         self._text = ""
         role = message.role if message else "assistant"
@@ -115,7 +105,8 @@ class MessageBlock(Vertical):
         message = self.message
         yield Static(self._header(), classes="message-header")
         if message is None:
-            yield markdown("")
+            self._body = StreamedMarkdown(classes="message-body streamed")
+            yield self._body
             return
         if message.role == "tool":
             yield from self._compose_tool(message)
@@ -155,9 +146,6 @@ class MessageBlock(Vertical):
 
     def on_mount(self) -> None:
         if self.streaming:
-            from textual.widgets import Markdown
-
-            self._stream = Markdown.get_stream(self.query_one(".message-body", Markdown))
             self._flush_timer = self.set_interval(FLUSH_SECONDS, self._flush, pause=True)
 
     def feed(self, text: str) -> None:
@@ -175,8 +163,8 @@ class MessageBlock(Vertical):
         text = "".join(self._pending)
         self._pending.clear()
         self._text += text
-        if self._stream is not None:
-            await self._stream.write(text)
+        if self._body is not None:
+            await self._body.write(text)
 
     @property
     def streamed_text(self) -> str:
@@ -192,7 +180,7 @@ class MessageBlock(Vertical):
             and not message.tool_calls
             and message.content.startswith(shown)
         )
-        if simple and self._stream is not None:
+        if simple and self._body is not None:
             self._pending.append(message.content[len(shown) :])
             await self._flush()
         await self._stop_stream()
@@ -208,12 +196,11 @@ class MessageBlock(Vertical):
             await self.recompose()
 
     async def _stop_stream(self) -> None:
+        """Stop the flush timer; what was written stays on screen."""
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+        self._body = None
 
     async def on_unmount(self) -> None:
         await self._stop_stream()
