@@ -12,6 +12,10 @@ sizes). One run, in a temporary folder on the same disk as the temp dir (or
 - listing 10,000 sessions, cold (no index yet) and warm;
 - append and checkpoint on the 100,000-entry session, against a new session.
 
+A ratio to the floor is the median of per-sample ratios: each sample of a
+durable operation against the floor sample taken just before it (and the
+long session's samples against the new session's, taken in turn).
+
 Each operation is a function taking a store factory (a callable returning a
 fresh, empty store), so another store (Redis) is one more entry in `STORES`
 and one more set of columns in the table. Disk latency drifts with whatever
@@ -118,13 +122,14 @@ class Floor:
         self.samples: list[float] = []
         self.create_samples: list[float] = []
 
-    def sample(self) -> None:
+    def sample(self) -> float:
         start = time.perf_counter()
         os.write(self.fd, self.LINE)
         os.fdatasync(self.fd)
         self.samples.append(time.perf_counter() - start)
+        return self.samples[-1]
 
-    def sample_create(self) -> None:
+    def sample_create(self) -> float:
         """The least a durable create costs: a new file, its fsync, its folder's fsync."""
         path = self.folder / f"new-{len(self.create_samples)}"
         start = time.perf_counter()
@@ -136,17 +141,36 @@ class Floor:
         os.fsync(folder)
         os.close(folder)
         self.create_samples.append(time.perf_counter() - start)
+        return self.create_samples[-1]
 
     def close(self) -> None:
         os.close(self.fd)
 
 
-def durable(action: Callable[[], object], samples: int, floor: Floor) -> list[float]:
-    """Time `action` `samples` times, each after one floor sample."""
-    out = []
+@dataclass
+class Durable:
+    """Samples of a durable operation, each with the floor sample taken just before it."""
+
+    times: list[float] = field(default_factory=list)
+    floors: list[float] = field(default_factory=list)
+
+    def __iadd__(self, other: Durable) -> Durable:
+        self.times += other.times
+        self.floors += other.floors
+        return self
+
+    def ratio(self, to: list[float] | None = None) -> float:
+        """Median of per-sample ratios to the floor (or to `to`, sample for sample):
+        neighbours in time see the same disk, whatever else the machine does."""
+        return p50([t / f for t, f in zip(self.times, to or self.floors, strict=True)])
+
+
+def durable(action: Callable[[], object], samples: int, floor: Floor) -> Durable:
+    """Time `action` `samples` times, each right after one floor sample."""
+    out = Durable()
     for _ in range(samples):
-        floor.sample()
-        out.append(timed(action))
+        out.floors.append(floor.sample())
+        out.times.append(timed(action))
     return out
 
 
@@ -202,22 +226,30 @@ def session_with(store: Store, session_id: str, messages: int) -> Session[Memory
 # -- operations: each takes a store factory --------------------------------------------
 
 
-def op_create(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> list[float]:
+@dataclass
+class Creates:
+    """Durable creates, and the create floor sampled just before each."""
+
+    durable: Durable
+    create_floors: list[float]
+
+
+def op_create(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> Creates:
     store = make_store()
     Session.create(store, session_id="warmup")  # makes the folders
-    times = []
+    out = Creates(Durable(), [])
     for n in range(sizes.creates):
-        floor.sample_create()
-        times += durable(lambda n=n: Session.create(store, session_id=f"c{n}"), 1, floor)
-    return times
+        out.create_floors.append(floor.sample_create())
+        out.durable += durable(lambda n=n: Session.create(store, session_id=f"c{n}"), 1, floor)
+    return out
 
 
-def op_append(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> list[float]:
+def op_append(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> Durable:
     session: Session[Memory] = Session.create(make_store(), session_id="new")
     return durable(lambda: session.add_message("user", LINE), sizes.samples, floor)
 
 
-def op_checkpoint(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> list[float]:
+def op_checkpoint(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> Durable:
     session = session_with(make_store(), "new", 20)
     return durable(session.checkpoint, sizes.samples, floor)
 
@@ -233,10 +265,10 @@ class Big:
     """One long session, and a new one in the same store measured in turn with it."""
 
     load: float
-    append_big: list[float]
-    append_new: list[float]
-    checkpoint_big: list[float]
-    checkpoint_new: list[float]
+    append_big: Durable
+    append_new: Durable
+    checkpoint_big: Durable
+    checkpoint_new: Durable
 
 
 def op_big(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> Big:
@@ -245,13 +277,11 @@ def op_big(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> Big:
     load = min(timed(lambda: Session.load(store, "big")) for _ in range(3))
     big: Session[Memory] = Session.load(store, "big")
     new = session_with(store, "small", 20)
-    append_big: list[float] = []
-    append_new: list[float] = []
+    append_big, append_new = Durable(), Durable()
     for _ in range(sizes.samples):  # alternate, so both see the same disk
         append_new += durable(lambda: new.add_message("user", LINE), 1, floor)
         append_big += durable(lambda: big.add_message("user", LINE), 1, floor)
-    checkpoint_big: list[float] = []
-    checkpoint_new: list[float] = []
+    checkpoint_big, checkpoint_new = Durable(), Durable()
     for _ in range(sizes.samples):
         checkpoint_new += durable(new.checkpoint, 1, floor)
         checkpoint_big += durable(big.checkpoint, 1, floor)
@@ -280,9 +310,9 @@ def op_list(make_store: StoreFactory, sizes: Sizes, floor: Floor) -> Listing:
 
 @dataclass
 class Results:
-    create: list[float]
-    append: list[float]
-    checkpoint: list[float]
+    create: Creates
+    append: Durable
+    checkpoint: Durable
     load_100: list[float]
     big: Big
     listing: Listing
@@ -351,36 +381,39 @@ def rows(disk: Floor, results: dict[str, Results], sizes: Sizes) -> list[Row]:
         Row(f"checkpoint on the {big_n}-entry session, p50", "<= 1.2x new session"),
     ]
 
-    def vs_floor(value: float, limit: float | None = None) -> Cell:
-        ratio = value / floor
-        return Cell(fmt(value), f"{ratio:.2f}x", None if limit is None else ratio <= limit)
+    def vs_floor(d: Durable, limit: float) -> Cell:
+        ratio = d.ratio()
+        return Cell(fmt(p50(d.times)), f"{ratio:.2f}x", ratio <= limit)
 
     def within(value: float, limit: float) -> Cell:
         return Cell(fmt(value), "", value <= limit)
 
-    def create(value: float) -> Cell:
-        ratio = value / floor
-        measured = f"{fmt(value)} ({value / create_floor:.2f}x create floor)"
+    def create(c: Creates) -> Cell:
+        ratio = c.durable.ratio()
+        vs_raw = c.durable.ratio(to=c.create_floors)
+        measured = f"{fmt(p50(c.durable.times))} ({vs_raw:.2f}x create floor)"
         return Cell(measured, f"{ratio:.2f}x", ratio <= 2.0)
 
-    def vs_new(value: float, new: float) -> Cell:
-        ratio = value / new
-        return Cell(f"{fmt(value)} ({ratio:.2f}x new)", f"{value / floor:.2f}x", ratio <= 1.2)
+    def vs_new(big: Durable, new: Durable) -> Cell:
+        ratio = big.ratio(to=new.times)
+        measured = f"{fmt(p50(big.times))} ({ratio:.2f}x new)"
+        return Cell(measured, f"{big.ratio():.2f}x", ratio <= 1.2)
 
     for name, r in results.items():
+        create_floors = Durable(r.create.create_floors, r.create.durable.floors)
         cells = [
             Cell(fmt(floor), "1.00x"),
-            vs_floor(create_floor),
-            create(p50(r.create)),
-            vs_floor(p50(r.append), 1.5),
-            vs_floor(pct(r.append, 99)),
-            vs_floor(p50(r.checkpoint), 1.5),
+            Cell(fmt(create_floor), f"{create_floors.ratio():.2f}x"),
+            create(r.create),
+            vs_floor(r.append, 1.5),
+            Cell(fmt(pct(r.append.times, 99)), f"{pct(r.append.times, 99) / floor:.2f}x"),
+            vs_floor(r.checkpoint, 1.5),
             within(p50(r.load_100), 1e-3),
             within(r.big.load, 0.5),
             within(r.listing.cold, 0.3),
             within(r.listing.warm, 0.3),
-            vs_new(p50(r.big.append_big), p50(r.big.append_new)),
-            vs_new(p50(r.big.checkpoint_big), p50(r.big.checkpoint_new)),
+            vs_new(r.big.append_big, r.big.append_new),
+            vs_new(r.big.checkpoint_big, r.big.checkpoint_new),
         ]
         for row, cell in zip(table, cells, strict=True):
             row.cells[name] = cell
