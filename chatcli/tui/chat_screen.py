@@ -121,6 +121,8 @@ class ChatScreen(ChatTurns):
             self._was_ready = True
             mark(READY, self.app)
             self.post_message(self.Ready())
+            if self.session is not None and self.engine is None:
+                self._build_engine(self.session)
             self.query_one(SessionsSidebar).reload()
 
     def _painted(self) -> None:
@@ -186,8 +188,16 @@ class ChatScreen(ChatTurns):
     def _open(self, session_id: str) -> None:
         with self._io:
             session = self.workspace.open_session(session_id)
-            self.post_message(self.SessionOpened(session, None))
-            # The engine (agent files, prompt templates) is built after the session shows.
+        import textual.widgets._markdown  # noqa: F401  (here, not on the UI thread)
+
+        # The engine (agent file, prompt template) is built once the session is shown.
+        self.post_message(self.SessionOpened(session, None))
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def _build_engine(self, session: Session[Any]) -> None:
+        with self._io:
+            if session is not self.session or self.engine is not None:
+                return
             engine = self.workspace.engine_for(session)
             model = self.pending_model
             if model and model != session.model:
@@ -215,10 +225,12 @@ class ChatScreen(ChatTurns):
                 self.prompt.set_history(user_prompts(head))
         self.query_one(SessionsSidebar).mark_current(event.session.id if event.session else None)
         await self._sync(jump=True)
-        if self._was_ready:
-            self.query_one(SessionsSidebar).reload()
-        else:
+        if not self._was_ready:
             self.call_after_refresh(self._ready)
+            return
+        self.query_one(SessionsSidebar).reload()
+        if event.session is not None and event.engine is None:
+            self._build_engine(event.session)
         if event.note:
             self.notify(event.note)
 
