@@ -225,6 +225,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "chatcli-test-model/1"
+    disable_nagle_algorithm = True  # like real servers: each SSE event leaves at once
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
