@@ -150,7 +150,9 @@ def main() -> None:
         proc.wait()
     p50 = {k: statistics.median(v) for k, v in r.items()}
     overhead = p50["e_total"] - p50["d_total"]
-    print(f"Turns: {turns} per client, alternating, one loopback server; load {os.getloadavg()[0]:.2f}\n")
+    print(
+        f"Turns: {turns} per client, alternating, one loopback server; load {os.getloadavg()[0]:.2f}\n"
+    )
     print("| measure | litellm direct | chatcli engine | overhead | goal |")
     print("|---|---|---|---|---|")
     print(
