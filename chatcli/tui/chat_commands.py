@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from chatcli.errors import ChatcliError
-from chatcli.session import Session, StateRecord
+from chatcli.session import Memory, Session, StateRecord
 from chatcli.tui.clock import Clock
 from chatcli.tui.history import restore_plan
 from chatcli.tui.ports import Engine, Workspace
@@ -268,8 +268,9 @@ class ChatCommands(Screen[None]):
             return
         from chatcli.tui.state_editor import StateEditor
 
-        state = self.session.view.state if self.session else {}
-        self.app.push_screen(StateEditor(dict(state), self._save_state))
+        # The validated state shows every field (with defaults), so the shape is clear.
+        state = (self.session.state if self.session else Memory()).model_dump(mode="json")
+        self.app.push_screen(StateEditor(state, self._save_state))
 
     async def _save_state(self, data: dict[str, Any]) -> StateRecord | None:
         await asyncio.to_thread(self._io.acquire)

@@ -45,7 +45,7 @@ class StatusBar(Static):
             (f" {status.model or 'no model'} ", "bold reverse"),
             " ",
         ]
-        if status.agent and status.agent != "default":
+        if status.agent:
             parts += [("agent ", "dim"), status.agent, "  "]
         parts += [tokens_text(status.usage), "  "]
         if status.busy:
