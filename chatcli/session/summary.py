@@ -23,6 +23,20 @@ class SessionSummary:
     problem: str | None = None
     """Why the log could not be read, when it could not."""
 
+    @classmethod
+    def unreadable(cls, session_id: str, problem: str) -> SessionSummary:
+        """The summary of a log that cannot be replayed, saying why."""
+        return cls(
+            id=session_id,
+            title="(unreadable)",
+            model=None,
+            agent=None,
+            created="",
+            updated="",
+            messages=0,
+            problem=problem,
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The summary as JSON-ready data (every field is a str, int or None)."""
         return {name: getattr(self, name) for name in _FIELDS}

@@ -77,6 +77,12 @@ def write_all(fd: int, data: bytes) -> None:
 
 def create_private(path: Path, data: bytes) -> None:
     """Create `path` 0600 with `data`, durably; FileExistsError if it exists."""
+    _write_new(path, data)
+    sync_dir(path.parent)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` 0600 (never through a link) holding `data`, fsynced."""
     fd = open_nofollow(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
         os.fchmod(fd, 0o600)
@@ -84,7 +90,6 @@ def create_private(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    sync_dir(path.parent)
 
 
 def publish_private(path: Path, data: bytes) -> None:
@@ -92,14 +97,8 @@ def publish_private(path: Path, data: bytes) -> None:
     no file or the whole of it, never a part. FileExistsError if `path` exists
     (a link there counts as existing and is not followed)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    fd = open_nofollow(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
-        try:
-            os.fchmod(fd, 0o600)
-            write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_new(tmp, data)
         try:
             os.link(tmp, path)  # atomic, and refuses an existing name
         except OSError as exc:

@@ -90,13 +90,4 @@ class SummaryIndex:
         try:
             return self.summarize(session_id)
         except ChatcliError as exc:
-            return SessionSummary(
-                id=session_id,
-                title="(unreadable)",
-                model=None,
-                agent=None,
-                created="",
-                updated="",
-                messages=0,
-                problem=exc.sentence(),
-            )
+            return SessionSummary.unreadable(session_id, exc.sentence())

@@ -55,7 +55,6 @@ from chatcli.store.redis_summary import (
     score,
     summary_fields,
     summary_patch,
-    unreadable,
 )
 
 DEFAULT_PREFIX = "chatcli:"
@@ -347,10 +346,12 @@ class RedisStore:
                 records = self._parse(session_id, raw, 0)
                 summary = summarize(replay(records))
             except ReplayError as exc:
-                out[session_id] = unreadable(session_id, f"line {exc.seq}: {exc.reason}")
+                out[session_id] = SessionSummary.unreadable(
+                    session_id, f"line {exc.seq}: {exc.reason}"
+                )
                 continue
             except ChatcliError as exc:
-                out[session_id] = unreadable(session_id, exc.sentence())
+                out[session_id] = SessionSummary.unreadable(session_id, exc.sentence())
                 continue
             out[session_id] = summary
             args = [len(raw), *summary_fields(summary)]

@@ -69,20 +69,6 @@ def summary_patch(records: Sequence[Record]) -> tuple[int, list[Arg]]:
     return delta, [item for pair in fields.items() for item in pair]
 
 
-def unreadable(session_id: str, problem: str) -> SessionSummary:
-    """The summary of a log that cannot be replayed, saying why."""
-    return SessionSummary(
-        id=session_id,
-        title="(unreadable)",
-        model=None,
-        agent=None,
-        created="",
-        updated="",
-        messages=0,
-        problem=problem,
-    )
-
-
 def score(ts: str) -> float:
     """A record's timestamp as epoch seconds (now, if it cannot be read)."""
     try:
