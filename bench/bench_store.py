@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,7 +335,25 @@ def jsonl_factory(folder: Path) -> StoreFactory:
     return lambda: JsonlStore(folder / f"jsonl-{next(runs)}" / "sessions")
 
 
-STORES: dict[str, Callable[[Path], StoreFactory]] = {"jsonl": jsonl_factory}
+def redis_factory(folder: Path) -> StoreFactory:
+    """A real redis-server (appendonly, appendfsync always) in `folder`, one prefix per store."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from chatcli.store.redis import RedisStore
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(folder).start()
+    SERVERS.append(server)
+    runs = iter(range(10**6))
+    return lambda: RedisStore.from_url(server.url, prefix=f"bench{next(runs)}:")
+
+
+SERVERS: list[Any] = []
+"""Servers started for the run, stopped at the end."""
+
+STORES: dict[str, Callable[[Path], StoreFactory]] = {
+    "jsonl": jsonl_factory,
+    "redis": redis_factory,
+}
 """Store name → a function that, given a scratch folder, returns a store factory."""
 
 
@@ -458,6 +477,8 @@ def main(argv: list[str]) -> int:
         }
     finally:
         floor.close()
+        for server in SERVERS:
+            server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     table = rows(floor, results, sizes)
     print(markdown(table, list(results)))
