@@ -110,6 +110,16 @@ class Workspace:
             return LOCAL_MODEL
         return None
 
+    @staticmethod
+    def model_note(model: str | None) -> str | None:
+        """A caution to show with this model, if it needs one (the tiny offline model)."""
+        if model and model.startswith("local/"):
+            return (
+                f"{model} is a tiny offline model for trying chatcli, not for real work: "
+                "it answers simple questions from the conversation and cannot use tools."
+            )
+        return None
+
     def model_problem(self) -> str | None:
         """None when a model is usable, else how to configure one (several lines)."""
         if self.default_model() is not None:

@@ -64,6 +64,9 @@ async def _ask(prompt: str, session_id: str | None, cont: bool, flags: Flags, as
         if recent is None:
             click.echo(f"session: {session.id}", err=True)
     engine = ws.engine_for(session, model=flags.model)
+    note = ws.model_note(engine.model_name)
+    if note and not as_json:
+        click.echo(f"note: {note}", err=True)
     reply: list[str] = []
     usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "cost": None}
     error: ChatcliError | None = None
