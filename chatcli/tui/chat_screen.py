@@ -22,7 +22,7 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from chatcli.errors import ChatcliError
-from chatcli.session import Session
+from chatcli.session import Session, SessionSummary
 from chatcli.tui import bindings
 from chatcli.tui.chat_commands import ChatCommands
 from chatcli.tui.chat_turns import ChatTurns
@@ -104,7 +104,7 @@ class ChatScreen(ChatTurns):
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
-    def _list_sessions(self, search: str | None) -> list[Any]:
+    def _list_sessions(self, search: str | None) -> list[SessionSummary]:
         return self.workspace.sessions(search)
 
     def on_mount(self) -> None:
@@ -126,7 +126,7 @@ class ChatScreen(ChatTurns):
             self.query_one(SessionsSidebar).reload()
 
     def _painted(self) -> None:
-        """The first paint is on the terminal: now list sessions and load the model layer."""
+        """The first paint is on the terminal: now open the session (if one was asked for)."""
         mark(FIRST_PAINT, self.app)
         self.post_message(self.Painted())
         if self.start.mode == "continue":
