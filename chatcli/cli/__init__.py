@@ -5,16 +5,27 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from chatcli.cli.ask import ask
 from chatcli.cli.errors import run_safely
-from chatcli.cli.sessions import sessions
-from chatcli.cli.wiring import Flags, context
+from chatcli.cli.lazy_group import LazyGroup
+
+if TYPE_CHECKING:
+    from chatcli.cli.wiring import Flags
+
+# `ask` and `sessions` load when run (or listed by --help): the TUI's first paint
+# waits for neither, nor for the settings and store they import.
+LAZY_SUBCOMMANDS = {"ask": "chatcli.cli.ask.ask", "sessions": "chatcli.cli.sessions.sessions"}
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy_subcommands=LAZY_SUBCOMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option("-c", "--continue", "cont", is_flag=True, help="Resume the most recent session.")
 @click.option(
     "--resume",
@@ -46,6 +57,8 @@ def main(
         return
     if cont and resume is not None:
         raise click.UsageError("Use either -c/--continue or --resume, not both.")
+    from chatcli.cli.wiring import Flags
+
     flags = Flags(model=model, api_base=api_base, agent=agent)
     run_safely(lambda: _open_tui(flags, cont, resume))
 
@@ -72,6 +85,8 @@ def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
 def paths() -> None:
     """Show where config, data and logs live."""
 
+    from chatcli.cli.wiring import context
+
     def show() -> None:
         settings, where = context()
         store = settings.store or where.sessions_dir
@@ -93,10 +108,6 @@ def _redact_url(text: str) -> str:
         scheme, rest = text.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return text
-
-
-main.add_command(ask)
-main.add_command(sessions)
 
 
 def entry() -> None:

@@ -2,17 +2,21 @@
 
 Records are frozen, slotted stdlib dataclasses validated by one pydantic
 TypeAdapter: validation runs in pydantic-core, which keeps loading a
-100,000-line log fast (a pydantic BaseModel per line costs ~4x more).
+100,000-line log fast (a pydantic BaseModel per line costs ~4x more). The
+adapter (and pydantic) load on the first parse or dump, not at import: the
+TUI's first paint needs the record types, not their validator.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 FORMAT_VERSION = 1
 
@@ -129,7 +133,14 @@ class MetaRecord:
 
 
 Record = SessionRecord | ChatMessage | StateRecord | CheckpointRecord | RestoreRecord | MetaRecord
-_ADAPTER: TypeAdapter[Record] = TypeAdapter(Annotated[Record, Field(discriminator="type")])
+
+
+@functools.cache
+def _adapter() -> TypeAdapter[Record]:
+    """The one validator and serialiser of records, built on first use (~50 ms)."""
+    from pydantic import Field, TypeAdapter
+
+    return TypeAdapter(Annotated[Record, Field(discriminator="type")])
 
 
 class BadLine(ValueError):
@@ -145,26 +156,35 @@ def parse_line(raw: bytes) -> Record:
     if not raw.strip():
         raise BadLine("the line is empty")
     try:
-        record = _ADAPTER.validate_json(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        if first["type"] == "json_invalid":
-            raise BadLine(f"not valid JSON ({first['ctx']['error']})") from None
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadLine(f"{first['msg']} at {where}" if where else first["msg"]) from None
+        record = _adapter().validate_json(raw)
+    except ValueError as exc:  # pydantic's ValidationError (pydantic loads with the adapter)
+        raise BadLine(_reason(exc)) from None
     if record.seq < 1:
         raise BadLine("seq must be a positive integer")
     return record
 
 
+def _reason(exc: ValueError) -> str:
+    """Why pydantic refused a line, in words."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    first = exc.errors(include_url=False)[0]
+    if first["type"] == "json_invalid":
+        return f"not valid JSON ({first['ctx']['error']})"
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{first['msg']} at {where}" if where else str(first["msg"])
+
+
 def dump_line(record: Record) -> bytes:
     """Serialise one record as a `\\n`-terminated UTF-8 JSON line."""
-    return _ADAPTER.dump_json(record, exclude_none=True) + b"\n"
+    return _adapter().dump_json(record, exclude_none=True) + b"\n"
 
 
 def to_dict(record: Record) -> dict[str, Any]:
     """The record as plain JSON-ready data (what a line holds)."""
-    data: dict[str, Any] = _ADAPTER.dump_python(record, mode="json", exclude_none=True)
+    data: dict[str, Any] = _adapter().dump_python(record, mode="json", exclude_none=True)
     return data
 
 
