@@ -13,7 +13,8 @@ from chatcli.cli.errors import run_safely
 from chatcli.cli.lazy_group import LazyGroup
 
 if TYPE_CHECKING:
-    from chatcli.cli.wiring import Flags
+    from chatcli.cli.flags import Flags
+    from chatcli.tui.ports import Workspace
 
 # `ask` and `sessions` load when run (or listed by --help): the TUI's first paint
 # waits for neither, nor for the settings and store they import.
@@ -57,28 +58,37 @@ def main(
         return
     if cont and resume is not None:
         raise click.UsageError("Use either -c/--continue or --resume, not both.")
-    from chatcli.cli.wiring import Flags
+    from chatcli.cli.flags import Flags
 
     flags = Flags(model=model, api_base=api_base, agent=agent)
     run_safely(lambda: _open_tui(flags, cont, resume))
 
 
 def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
-    from chatcli.cli.wiring import workspace
+    """Paint first: the app builds the workspace (and opens `--resume ID`) in a thread."""
     from chatcli.session.ids import check_id
     from chatcli.tui.app import ChatApp
     from chatcli.tui.start import Start, StartMode
 
     if resume:
-        check_id(resume)
+        check_id(resume)  # the id's shape needs no store: refuse it before the screen opens
     mode: StartMode = (
         "continue" if cont else "pick" if resume == "" else "resume" if resume else "new"
     )
-    ws = workspace(flags)
-    if mode == "resume" and resume:
-        ws.open_session(resume)  # fail here, in plain words, before the screen opens
     start = Start(mode=mode, session_id=resume or None, model=flags.model, agent=flags.agent)
-    ChatApp(ws, start=start).run()
+    app = ChatApp(lambda: _workspace(flags), start=start)
+    app.run()
+    if app.failure is not None:
+        raise app.failure  # one sentence on stderr (run_safely), exit code 1
+    if app.return_code:
+        raise click.exceptions.Exit(app.return_code)
+
+
+def _workspace(flags: Flags) -> Workspace:
+    from chatcli.cli.wiring import workspace
+
+    built: Workspace = workspace(flags)
+    return built
 
 
 @main.command()

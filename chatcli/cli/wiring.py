@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+__all__ = ["Flags", "context", "open_store", "setup_logging", "workspace"]
+
+from chatcli.cli.flags import Flags
 from chatcli.config import Settings, load_settings
 from chatcli.errors import ChatcliError
 from chatcli.paths import Paths, resolve_paths
@@ -15,15 +17,6 @@ from chatcli.session.catalog import parse_duration
 from chatcli.session.store import Store
 from chatcli.store.files import private_dir
 from chatcli.store.jsonl import JsonlStore
-
-
-@dataclass(frozen=True)
-class Flags:
-    """Command-line overrides shared by the TUI and `ask`."""
-
-    model: str | None = None
-    api_base: str | None = None
-    agent: str | None = None
 
 
 def context(flags: Flags | None = None) -> tuple[Settings, Paths]:

@@ -18,7 +18,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from chatcli.errors import ChatcliError
@@ -67,11 +67,20 @@ class ChatScreen(ChatTurns):
     class Ready(Message):
         """The session is on screen (the app loads the model layer now)."""
 
-    def __init__(self, workspace: Workspace, start: Start, clock: Clock) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        start: Start,
+        clock: Clock,
+        *,
+        opened: Session[Any] | None = None,
+    ) -> None:
+        """`opened`: the `--resume` session, when the app has already opened it."""
         super().__init__()
         self.workspace = workspace
         self.start = start
         self.clock = clock
+        self._opened = opened
         self.session: Session[Any] | None = None
         self.engine: Engine | None = None
         self.pending_model = start.model
@@ -89,6 +98,7 @@ class ChatScreen(ChatTurns):
         self._io = threading.Lock()
         self._panes: dict[str, bool] | None = None
         self._was_ready = False
+        self._model_note: str | None = None
 
     # -- layout -------------------------------------------------------------------
 
@@ -102,6 +112,7 @@ class ChatScreen(ChatTurns):
                 yield StatePane(clock=self.clock, id="state")
                 yield CheckpointsPane(clock=self.clock, id="checkpoints")
         yield StatusBar(id="status")
+        yield Static(id="model-note", classes="-none")
         yield Footer(compact=True)
 
     def _list_sessions(self, search: str | None) -> list[SessionSummary]:
@@ -129,7 +140,10 @@ class ChatScreen(ChatTurns):
         """The first paint is on the terminal: now open the session (if one was asked for)."""
         mark(FIRST_PAINT, self.app)
         self.post_message(self.Painted())
-        if self.start.mode == "continue":
+        if self._opened is not None:
+            self.post_message(self.SessionOpened(self._opened, None))
+            self._opened = None
+        elif self.start.mode == "continue":
             self.open_latest()
         elif self.start.mode == "resume" and self.start.session_id:
             self.open_session(self.start.session_id)
@@ -281,6 +295,7 @@ class ChatScreen(ChatTurns):
             model = session.model
         else:
             model = self.pending_model or self.workspace.settings.model
+        self._show_model_note(model)
         self.query_one(StatusBar).status = Status(
             model=model,
             agent=(session.agent if session else None) or self.start.agent,
@@ -289,6 +304,15 @@ class ChatScreen(ChatTurns):
             shared=time.monotonic() - self._shared_at < SHARED_SECONDS,
             busy=self._busy,
         )
+
+    def _show_model_note(self, model: str | None) -> None:
+        """A dim line under the status bar while the model needs a caution (local/…)."""
+        note = self.workspace.model_note(model)
+        if note != self._model_note:
+            self._model_note = note
+            widget = self.query_one("#model-note", Static)
+            widget.update(note or "")
+            widget.set_class(note is None, "-none")
 
     def _set_busy(self, text: str) -> None:
         self._busy = text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from textual.app import App
 
@@ -21,11 +22,21 @@ SESSIONS_LISTED = "sessions_listed"
 """The sessions sidebar shows its first listing."""
 
 
+_reached: WeakKeyDictionary[App[Any], set[str]] = WeakKeyDictionary()
+
+
 def mark(name: str, app: App[Any]) -> None:
-    """Note that the app reached `name` (and exit if the benchmark asked to stop there)."""
+    """Note that the app reached `name` (and exit if the benchmark asked to stop there).
+
+    Only the first time: the start-up skeleton and then the chat screen both paint.
+    """
     path = os.environ.get(MARKS_ENV)
     if not path:
         return
+    reached = _reached.setdefault(app, set())
+    if name in reached:
+        return
+    reached.add(name)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(f"{name} {time.time():.6f}\n")
     if os.environ.get(EXIT_ENV) == name:

@@ -1,18 +1,21 @@
 """What the TUI needs from the chat layer, as Protocols.
 
 `chatcli.chat.engine.ChatEngine` and `chatcli.chat.workspace.Workspace` satisfy
-these; tests hand in small fakes of the same shape. Nothing here imports litellm.
+these; tests hand in small fakes of the same shape. The types are imported for
+the type checker only: the first paint needs neither pydantic nor the chat layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chatcli.chat.events import TurnEvent
-from chatcli.config import Settings
-from chatcli.paths import Paths
-from chatcli.session import Session, SessionSummary, StateRecord
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from chatcli.chat.events import TurnEvent
+    from chatcli.config import Settings
+    from chatcli.paths import Paths
+    from chatcli.session import Session, SessionSummary, StateRecord
 
 
 class Engine(Protocol):
@@ -60,6 +63,10 @@ class Workspace(Protocol):
 
     def engine_for(self, session: Session[Any]) -> Engine:
         """The chat engine for a session."""
+        ...
+
+    def model_note(self, model: str | None) -> str | None:
+        """A caution to show while `model` is in use (the tiny offline model), or None."""
         ...
 
     def model_problem(self) -> str | None:

@@ -27,3 +27,18 @@ def test_start_is_importable_without_textual() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_the_first_paint_imports_neither_pydantic_nor_the_other_commands() -> None:
+    """`chatcli` paints a skeleton before the settings, the store and `ask`/`sessions` load."""
+    code = (
+        "import sys, chatcli.cli, chatcli.cli.flags, chatcli.session.ids, chatcli.tui.app\n"
+        "import chatcli.tui.skeleton, chatcli.tui.start\n"
+        "heavy = ['pydantic', 'chatcli.config', 'chatcli.cli.ask', 'chatcli.cli.sessions',\n"
+        "         'chatcli.cli.wiring', 'chatcli.tui.chat_screen']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
