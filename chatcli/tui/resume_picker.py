@@ -127,7 +127,9 @@ class ResumePicker(Screen[str | None]):
     def _preview(self, summary: SessionSummary) -> None:
         when = age(summary.updated, self.clock()) if summary.updated else "?"
         try:
-            text = session_preview(self.opener(summary.id), f"{when} ago")
+            text = session_preview(
+                self.opener(summary.id), when if when in ("now", "?") else f"{when} ago"
+            )
         except ChatcliError as exc:
             text = Content.styled(exc.sentence(), "$error")
         self.post_message(self.Previewed(summary.id, text))
