@@ -47,6 +47,11 @@ class Node:
         self._digest: str | None = None
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+_STATE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _canonical(message: ChatMessage) -> bytes:
     fields = {
         "role": message.role,
@@ -56,7 +61,7 @@ def _canonical(message: ChatMessage) -> bytes:
         "name": message.name,
         "status": message.status,
     }
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+    return _CANONICAL.encode(fields).encode()
 
 
 def chain_digest(head: Node | None) -> str:
@@ -76,7 +81,7 @@ def chain_digest(head: Node | None) -> str:
 
 def state_json(state: dict[str, Any]) -> str:
     """The canonical JSON of a state, as hashed into a view's digest."""
-    return json.dumps(state, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _STATE.encode(state) if state else "{}"  # most sessions keep no state
 
 
 def view_digest(head: Node | None, state: dict[str, Any]) -> str:

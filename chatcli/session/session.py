@@ -225,11 +225,13 @@ class Session(Generic[S]):
 
     def _write(self, build: Callable[[View], Sequence[Record]]) -> list[Record]:
         def make(others: Sequence[Record]) -> Sequence[Record]:
-            self._absorb(others)
+            if others:
+                self._absorb(others)
             return build(self.view)
 
         result = self.store.append(self.id, self.cursor, make)
-        self._absorb(result.others)
+        if result.others:  # absorbed by `make` already, unless a store did not call it
+            self._absorb(result.others)
         written = self._absorb(result.written)
         self.cursor = result.cursor
         return written
@@ -386,6 +388,7 @@ def _checkpoint_at(
 ) -> CheckpointRecord:
     """A checkpoint written as line `at + 1`, capturing the chain `head` and `state`."""
     return CheckpointRecord(
+        seq=at + 1,
         id=f"cp{at + 1}",
         at=at,
         digest=view_digest(head, state),

@@ -69,7 +69,10 @@ def open_regular(path: Path, flags: int, mode: int = 0o600) -> tuple[int, os.sta
 
 def write_all(fd: int, data: bytes) -> None:
     """Write every byte of `data` (os.write may write less than asked)."""
-    view = memoryview(data)
+    written = os.write(fd, data)
+    if written == len(data):
+        return
+    view = memoryview(data)[written:]
     while view:
         written = os.write(fd, view)
         view = view[written:]

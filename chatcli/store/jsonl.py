@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,11 +15,12 @@ from chatcli.errors import (
     CorruptLog,
     InvalidSessionId,
     SessionExists,
+    SessionLocked,
     SessionNotFound,
     UnsafePath,
 )
 from chatcli.session.ids import check_id
-from chatcli.session.records import Record, SessionRecord, dump_line, with_seq
+from chatcli.session.records import Record, SessionRecord, dump_line, numbered, with_seq
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
@@ -33,6 +35,7 @@ from chatcli.store.files import (
 from chatcli.store.index import SummaryIndex
 from chatcli.store.lines import parse_numbered
 from chatcli.store.locks import acquire, release
+from chatcli.store.open_logs import OpenLog, OpenLogs
 
 SUFFIX = ".jsonl"
 
@@ -46,6 +49,7 @@ class JsonlStore:
         self._prepared = False
         self._files: dict[str, Path] = {}
         self._lock_files: dict[str, Path] = {}
+        self._open_logs = OpenLogs()
         self._index = SummaryIndex(root / ".index.json", self._summarize_file)
 
     # -- paths and locks -----------------------------------------------------
@@ -131,13 +135,46 @@ class JsonlStore:
 
     def append(self, session_id: str, after: Cursor, make: Make) -> Appended:
         """Lock, catch up, move a torn tail aside, write, fsync."""
-        path = self._checked(session_id)
-        with self._locked(session_id):
-            fd, size = self._open(path, os.O_RDWR | os.O_APPEND, session_id)
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            log = self._open_logs.get(session_id, self._new_open_log)
+            mutex = log.mutex
+            if not mutex.acquire(blocking=False) and not mutex.acquire(
+                timeout=max(0.0, deadline - time.monotonic())
+            ):
+                raise SessionLocked(session_id, self.lock_timeout)
             try:
-                return self._append_locked(fd, size, path, session_id, after, make)
+                if not log.closed:  # else evicted or deleted meanwhile: take a fresh one
+                    return self._append_open(log, session_id, after, make, deadline)
             finally:
-                os.close(fd)
+                mutex.release()
+
+    def _new_open_log(self, session_id: str) -> OpenLog:
+        return OpenLog(self._lock_file(session_id), self.path(session_id), self._check_root)
+
+    def _check_root(self) -> None:
+        if not self._prepared:
+            self._ready()
+            self._prepared = True
+        check_dir(self.root)
+
+    def _append_open(
+        self, log: OpenLog, session_id: str, after: Cursor, make: Make, deadline: float
+    ) -> Appended:
+        try:
+            fd, size = log.lock(session_id, deadline, self.lock_timeout)
+        except FileNotFoundError:  # the folders went away since: make them again
+            self._ready()
+            fd, size = log.lock(session_id, deadline, self.lock_timeout)
+        done = False
+        try:
+            appended = self._append_locked(fd, size, log.log_path, session_id, after, make)
+            done = True
+            return appended
+        finally:
+            if not done:  # whatever went wrong, the next append opens the log afresh
+                log.forget_log()
+            log.unlock()
 
     def _append_locked(
         self, fd: int, size: int, path: Path, session_id: str, after: Cursor, make: Make
@@ -159,11 +196,11 @@ class JsonlStore:
         if torn:  # only now that nothing can fail first: a failed append changes nothing
             self._move_aside(path, torn)
             os.ftruncate(fd, pos)
-        numbered = [with_seq(r, seq + i + 1) for i, r in enumerate(new)]
-        blob = b"".join(dump_line(r) for r in numbered)
+        lines = numbered(new, seq)
+        blob = b"".join([dump_line(r) for r in lines])
         write_all(fd, blob)
         os.fdatasync(fd)
-        return Appended(others, numbered, Cursor(seq + len(numbered), pos + len(blob)))
+        return Appended(others, lines, Cursor(seq + len(lines), pos + len(blob)))
 
     def exists(self, session_id: str) -> bool:
         """Whether the session's file exists (a link does not count)."""
@@ -202,6 +239,7 @@ class JsonlStore:
                 raise SessionNotFound(session_id) from None
             # A waiter that then locks this unlinked file sees it is gone and retries.
             self._lock_file(session_id).unlink(missing_ok=True)
+        self._open_logs.drop(session_id)
 
     # -- helpers ----------------------------------------------------------------
 

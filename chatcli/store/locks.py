@@ -1,7 +1,8 @@
 """Per-session locks: an exclusive flock on `.locks/<id>.lock`, taken and dropped per write.
 
-Each acquisition opens its own descriptor, so threads (and forked children)
+Each `acquire` opens its own descriptor, so threads (and forked children)
 exclude each other as separate processes do. The lock is not reentrant.
+Appends keep the lock file open instead (`open_logs.OpenLog`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def acquire(path: Path, session_id: str, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     wait = FIRST_WAIT
     while True:
-        fd, held = _open(path)
+        fd, held = open_lock_file(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -58,7 +59,8 @@ def acquire(path: Path, session_id: str, timeout: float) -> int:
         os.close(fd)  # the file was deleted (or replaced) while we waited: lock the new one
 
 
-def _open(path: Path) -> tuple[int, os.stat_result]:
+def open_lock_file(path: Path) -> tuple[int, os.stat_result]:
+    """Open (or create) the lock file `path`, 0600, never through a link."""
     fd, info = open_regular(path, os.O_RDWR | os.O_CREAT)
     if stat.S_IMODE(info.st_mode) != 0o600:
         os.fchmod(fd, 0o600)  # a umask can only take bits away; put back what it took
