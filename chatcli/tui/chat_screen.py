@@ -40,6 +40,8 @@ from chatcli.tui.status_bar import Status, StatusBar
 
 FOLLOW_SECONDS = 0.5
 """How often the log is checked for lines another window wrote."""
+WARM_UP_AT_LATEST = 2.0
+"""Seconds after the session shows before the model layer loads, if the sidebar is slower."""
 SHARED_SECONDS = 60.0
 """How long after another window's last write the status bar says so."""
 PANES = ("sidebar", "state", "checkpoints")
@@ -65,7 +67,7 @@ class ChatScreen(ChatTurns):
         """The screen was painted for the first time (the app checks the model now)."""
 
     class Ready(Message):
-        """The session is on screen (the app loads the model layer now)."""
+        """The session and the first sessions listing are on screen: the model layer may load."""
 
     def __init__(
         self,
@@ -98,6 +100,7 @@ class ChatScreen(ChatTurns):
         self._io = threading.Lock()
         self._panes: dict[str, bool] | None = None
         self._was_ready = False
+        self._announced = False
         self._model_note: str | None = None
 
     # -- layout -------------------------------------------------------------------
@@ -131,10 +134,17 @@ class ChatScreen(ChatTurns):
         if not self._was_ready:
             self._was_ready = True
             mark(READY, self.app)
-            self.post_message(self.Ready())
+            self.query_one(SessionsSidebar).reload()
             if self.session is not None and self.engine is None:
                 self._build_engine(self.session)
-            self.query_one(SessionsSidebar).reload()
+            # litellm's ~2 s import would slow the first listing (GIL): it waits for it
+            self.set_timer(WARM_UP_AT_LATEST, self._announce_ready)
+
+    @on(SessionsSidebar.FirstListed)
+    def _announce_ready(self) -> None:
+        if not self._announced:
+            self._announced = True
+            self.post_message(self.Ready())
 
     def _painted(self) -> None:
         """The first paint is on the terminal: now open the session (if one was asked for)."""

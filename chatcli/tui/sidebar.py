@@ -37,6 +37,9 @@ class SessionsSidebar(Vertical):
             super().__init__()
             self.session_id = session_id
 
+    class FirstListed(Message):
+        """The first listing is on screen (the model layer may load now)."""
+
     class Listed(Message):
         """A listing (maybe filtered) arrived from the worker."""
 
@@ -97,6 +100,7 @@ class SessionsSidebar(Vertical):
         if not self._listed:
             self._listed = True
             self.call_after_refresh(mark, SESSIONS_LISTED, self.app)
+            self.post_message(self.FirstListed())
 
     @on(Input.Changed, "#session-search")
     def _search_changed(self, event: Input.Changed) -> None:
