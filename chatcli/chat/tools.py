@@ -96,6 +96,7 @@ class Toolset:
 
     def __init__(self, tools: Iterable[Tool] = ()) -> None:
         self._tools = {t.name: t for t in tools}
+        self._schemas = [t.schema() for t in self._tools.values()]
 
     def __bool__(self) -> bool:
         return bool(self._tools)
@@ -108,8 +109,8 @@ class Toolset:
         return self._tools.get(name)
 
     def schemas(self) -> list[dict[str, Any]]:
-        """All tool definitions, for the model request."""
-        return [t.schema() for t in self._tools.values()]
+        """All tool definitions, for the model request (built once)."""
+        return list(self._schemas)
 
 
 @tool
