@@ -3,10 +3,10 @@
     python bench/bench_turn.py [--turns 40] [--quick]
 
 Starts tests/model_server.py in a subprocess (SSE streaming, usage chunk),
-then alternates two clients on the same prompt: litellm.acompletion directly,
-and ChatEngine.send (user append + fsync, prompt render, stream, reply append +
-fsync, checkpoint + fsync). Prints one markdown table. Process start-up of
-`chatcli ask` is measured separately.
+then, in conversations already under way, alternates two clients on the same
+messages: litellm.acompletion directly, and ChatEngine.send (user append +
+fsync, prompt render, stream, reply and checkpoint + one fsync). Prints one
+markdown table. Process start-up of `chatcli ask` is measured separately.
 """
 
 from __future__ import annotations
@@ -87,14 +87,16 @@ async def measure(url: str, turns: int) -> dict[str, list[float]]:
     model = LiteLLMModel(api_base=url, api_key=KEY)
     agent = load_agent("default", tmp / "agents")
     text = "Tell me something short."
-    system = await PromptRenderer().render(agent.source, {"facts": {}})
-    messages = model_messages(system, [])
-    messages.append({"role": "user", "content": text})
+    renderer = PromptRenderer()
     tools = MEMORY_TOOLS.schemas()
     out: dict[str, list[float]] = {k: [] for k in ("d_first", "d_total", "e_first", "e_total")}
     for i in range(turns + 3):  # 3 warm-up rounds
         session = Session.create(store, title="bench")  # titled: no rename in the turn
         engine = ChatEngine(session, model, model_name=MODEL, agent=agent, tools=MEMORY_TOOLS)
+        await engine_turn(engine, "Hello.")  # a conversation under way: its files are open
+        system = await renderer.render(agent.source, session.view.state)
+        messages = model_messages(system, session.messages)
+        messages.append({"role": "user", "content": text})  # exactly what the engine sends
         d = await direct_turn(url, messages, tools)
         e = await engine_turn(engine, text)
         if i >= 3:
