@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.conftest_model"]
+pytest_plugins = ["tests.conftest_model", "tests.redis_server", "tests.stores"]
 
 _DIRS = ("CHATCLI_DATA_DIR", "CHATCLI_CONFIG_DIR", "CHATCLI_MODELS_DIR")
 

@@ -1,6 +1,6 @@
 """A real `redis-server` on 127.0.0.1 for tests, and the fixtures that start it.
 
-Load with ``pytest_plugins = ["tests.redis_server"]`` (or import the fixtures).
+Registered as a plugin by tests/conftest.py.
 Without `redis-server` on PATH the fixtures fail: CI installs it, so a missing
 binary is a broken setup, not a reason to skip.
 """

@@ -3,7 +3,7 @@
 `STORES` maps a store's name to the fixture that builds it. Adding a backend is
 one line here plus its fixture (wherever fixtures are visible), e.g.
 `"redis": "redis_store"` next to a `redis_store` fixture that starts a real
-`redis-server`. Test modules load this file with `pytest_plugins = ("tests.stores",)`.
+`redis-server`. tests/conftest.py registers this file (and tests.redis_server) as plugins.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import pytest
 
 from chatcli.session import Store
 from chatcli.store import JsonlStore, MemoryStore
-
-pytest_plugins = ("tests.redis_server",)  # the redis_store fixture
 
 STORES: dict[str, str] = {
     "jsonl": "jsonl_store",

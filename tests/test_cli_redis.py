@@ -11,8 +11,6 @@ from tests.cli_helpers import assert_one_error_line, cli_env, invoke, run_cli
 from tests.model_server import ModelServer
 from tests.redis_server import RedisServer, unique_prefix
 
-pytest_plugins = ("tests.redis_server",)
-
 
 @pytest.fixture
 def env(

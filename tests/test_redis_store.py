@@ -23,7 +23,6 @@ from chatcli.store.redis import RedisStore
 if TYPE_CHECKING:
     from tests.redis_server import RedisServer
 
-pytest_plugins = ["tests.redis_server"]
 pytestmark = pytest.mark.redis
 
 WORKERS = 8

@@ -29,8 +29,6 @@ from chatcli.session import (
     list_sessions,
 )
 
-pytest_plugins = ("tests.stores",)
-
 BAD_IDS = ["../x", "a/b", "", "x" * 65, "x\n", ".", "..", "a b", "é"]
 
 
