@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
@@ -72,6 +73,8 @@ class Session(Generic[S]):
                 store.location(self._header_id(records)), exc.seq, exc.reason
             ) from None
         self._state_cache: tuple[int, S] | None = None
+        self._lock = threading.RLock()
+        """Serialises writes and refreshes from several threads (a UI and its workers)."""
 
     @staticmethod
     def _header_id(records: list[Record]) -> str | None:
@@ -203,8 +206,9 @@ class Session(Generic[S]):
 
     def refresh(self) -> list[Record]:
         """Pick up lines other processes appended; returns them."""
-        records, self.cursor = self.store.read(self.id, self.cursor)
-        return self._absorb(records)
+        with self._lock:
+            records, self.cursor = self.store.read(self.id, self.cursor)
+            return self._absorb(records)
 
     def _absorb(self, records: Sequence[Record]) -> list[Record]:
         fresh: list[Record] = []
@@ -229,12 +233,13 @@ class Session(Generic[S]):
                 self._absorb(others)
             return build(self.view)
 
-        result = self.store.append(self.id, self.cursor, make)
-        if result.others:  # absorbed by `make` already, unless a store did not call it
-            self._absorb(result.others)
-        written = self._absorb(result.written)
-        self.cursor = result.cursor
-        return written
+        with self._lock:
+            result = self.store.append(self.id, self.cursor, make)
+            if result.others:  # absorbed by `make` already, unless a store did not call it
+                self._absorb(result.others)
+            written = self._absorb(result.written)
+            self.cursor = result.cursor
+            return written
 
     def add_message(
         self,
