@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,9 @@ async def test_two_windows_on_one_session_both_write_and_see_each_other(
         async with b.run_test(size=(100, 30)) as pilot_b:
             await wait_for(pilot_b, lambda: len(shown(b)) == 2)
             await send(pilot_b, "from window B")
-            started = time.monotonic()
+            # window A follows the log every FOLLOW_SECONDS (0.5 s); the bound here is
+            # generous because machines are noisy: speed belongs in bench/, not in tests
             await wait_for(pilot_a, lambda: "from window B" in shown(a), timeout=3)
-            assert time.monotonic() - started < 1.5  # within a second (0.5 s polling)
             await wait_for(pilot_a, lambda: a.chat.query_one(StatusBar).status.shared)
             await send(pilot_a, "A again")
             await wait_for(pilot_b, lambda: "A again" in shown(b), timeout=3)
