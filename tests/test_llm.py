@@ -325,7 +325,7 @@ async def test_cancelling_a_stalled_stream_is_prompt_and_hangs_up(
 
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 3)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # promptly, not after the 10 s stall
     assert await asyncio.to_thread(model_server.wait_for_disconnect, 3)
 
 
