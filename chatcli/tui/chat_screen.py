@@ -294,7 +294,9 @@ class ChatScreen(ChatTurns):
         conversation.model = view.model
         await conversation.show(view.head, restore_info(view, session.records), jump=jump)
         self.query_one(StatePane).show(view.state, view.state_record)
-        self.query_one(CheckpointsPane).show(view.snapshots)
+        restored = view.restores[-1] if view.restores else None
+        current = restored.checkpoint if restored and restored.seq == view.last_seq else None
+        self.query_one(CheckpointsPane).show(view.snapshots, current)
         self._update_status()
 
     def _update_status(self) -> None:

@@ -85,20 +85,21 @@ class CheckpointsPane(Vertical):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.clock = clock
-        self._key: tuple[int, int] = (0, -1)
+        self._key: tuple[int, int, str | None] = (0, -1, None)
 
     def compose(self) -> ComposeResult:
         yield Static("Checkpoints", classes="pane-title")
         yield CheckpointRows(clock=self.clock, id="checkpoint-rows")
 
-    def show(self, snapshots: dict[str, Snapshot]) -> None:
-        """Show the session's checkpoints (cheap when none were added)."""
-        key = (id(snapshots), len(snapshots))
+    def show(self, snapshots: dict[str, Snapshot], current: str | None = None) -> None:
+        """Show the session's checkpoints (cheap when nothing changed); `current`, the one
+        just restored, is highlighted."""
+        key = (id(snapshots), len(snapshots), current)
         if key == self._key:
             return
         self._key = key
         newest_first = list(reversed(snapshots.values()))
-        self.query_one(CheckpointRows).show(newest_first)
+        self.query_one(CheckpointRows).show(newest_first, keep_id=current)
 
     @on(RowList.Selected, "#checkpoint-rows")
     def _chosen(self, event: RowList.Selected) -> None:
