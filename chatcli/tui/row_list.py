@@ -46,29 +46,23 @@ class RowList(ScrollView, can_focus=True):
 
     highlighted: reactive[int | None] = reactive[int | None](None, init=False)
 
-    class Highlighted(Message):
+    class _RowMessage(Message):
+        """Something happened to row `index` of `row_list`."""
+
+        def __init__(self, row_list: RowList, index: int) -> None:
+            super().__init__()
+            self.row_list = row_list
+            self.index = index
+
+        @property
+        def control(self) -> RowList:
+            return self.row_list
+
+    class Highlighted(_RowMessage):
         """The highlighted row changed."""
 
-        def __init__(self, row_list: RowList, index: int) -> None:
-            super().__init__()
-            self.row_list = row_list
-            self.index = index
-
-        @property
-        def control(self) -> RowList:
-            return self.row_list
-
-    class Selected(Message):
+    class Selected(_RowMessage):
         """A row was chosen (Enter or click)."""
-
-        def __init__(self, row_list: RowList, index: int) -> None:
-            super().__init__()
-            self.row_list = row_list
-            self.index = index
-
-        @property
-        def control(self) -> RowList:
-            return self.row_list
 
     def __init__(
         self,
