@@ -8,7 +8,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from chatcli.errors import ChatcliError, UnsafePath
+from chatcli.errors import ChatcliError, SessionNotFound, UnsafePath
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -65,6 +65,18 @@ def open_regular(path: Path, flags: int, mode: int = 0o600) -> tuple[int, os.sta
         os.close(fd)
         raise UnsafePath(f"{path} is not a regular file.", "Move it out of the sessions folder.")
     return fd, info
+
+
+def open_log(path: Path, flags: int, session_id: str) -> tuple[int, os.stat_result]:
+    """open_regular for a session's log: SessionNotFound or a plain permission sentence."""
+    try:
+        return open_regular(path, flags)
+    except FileNotFoundError:
+        raise SessionNotFound(session_id) from None
+    except OSError as exc:
+        if exc.errno == errno.EACCES:
+            raise ChatcliError(f"Permission denied reading {path}.") from None
+        raise
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +26,7 @@ from chatcli.session.summary import SessionSummary, summarize
 from chatcli.store.files import (
     check_dir,
     create_private,
-    open_regular,
+    open_log,
     private_dir,
     publish_private,
     write_all,
@@ -245,14 +244,7 @@ class JsonlStore:
 
     def _open(self, path: Path, flags: int, session_id: str) -> tuple[int, int]:
         """The file's descriptor and size (SessionNotFound when it does not exist)."""
-        try:
-            fd, info = open_regular(path, flags)
-        except FileNotFoundError:
-            raise SessionNotFound(session_id) from None
-        except OSError as exc:
-            if exc.errno == errno.EACCES:
-                raise ChatcliError(f"Permission denied reading {path}.") from None
-            raise
+        fd, info = open_log(path, flags, session_id)
         return fd, info.st_size
 
     def _parse(self, path: Path, data: bytes, last_seq: int, session_id: str) -> list[Record]:

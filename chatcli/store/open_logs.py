@@ -17,7 +17,6 @@ session, under the rules a fresh open follows:
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import threading
@@ -25,8 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from chatcli.errors import ChatcliError, SessionLocked, SessionNotFound
-from chatcli.store.files import open_regular
+from chatcli.errors import SessionLocked, SessionNotFound
+from chatcli.store.files import open_log
 from chatcli.store.locks import FIRST_WAIT, LONGEST_WAIT, open_lock_file
 
 KEPT = 32
@@ -95,14 +94,7 @@ class OpenLog:
             return self._log_fd, info.st_size  # still the file we hold
         self.forget_log()
         self.before_open()
-        try:
-            fd, info = open_regular(self.log_path, os.O_RDWR | os.O_APPEND)
-        except FileNotFoundError:
-            raise SessionNotFound(session_id) from None
-        except OSError as exc:
-            if exc.errno == errno.EACCES:
-                raise ChatcliError(f"Permission denied reading {self.log_path}.") from None
-            raise
+        fd, info = open_log(self.log_path, os.O_RDWR | os.O_APPEND, session_id)
         self._log_fd, self._log_id = fd, (info.st_dev, info.st_ino)
         return fd, info.st_size
 
