@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno as _errno
+import os
+
 
 class ChatcliError(Exception):
     """Base of every error chatcli reports to a person."""
@@ -86,6 +89,69 @@ class CheckpointNotFound(ChatcliError):
             f"Session {session_id!r} has no checkpoint {checkpoint_id!r}.",
             f"Run 'chatcli sessions checkpoints {session_id}' to list them.",
         )
+
+
+# What an OSError's errno means, in words, and what a person can do about it.
+_IO_WORDS: dict[int, tuple[str, str]] = {
+    _errno.ENOSPC: ("the disk is full", "Free some space on that disk, then try again."),
+    _errno.EDQUOT: (
+        "your disk quota is used up",
+        "Free some space (or ask for a larger quota), then try again.",
+    ),
+    _errno.EROFS: (
+        "the file system is read-only",
+        "Make it writable, or point CHATCLI_DATA_DIR at a writable folder.",
+    ),
+    _errno.EACCES: (
+        "permission denied",
+        "Give your user access to it (ls -l shows its owner and mode), "
+        "or point CHATCLI_DATA_DIR at a folder you own.",
+    ),
+    _errno.EIO: (
+        "the disk reported an input/output error",
+        "Check the disk (dmesg says why), then run 'chatcli sessions doctor'.",
+    ),
+}
+_IO_WORDS[_errno.EPERM] = _IO_WORDS[_errno.EACCES]
+
+
+def io_words(code: int | None) -> tuple[str, str | None]:
+    """An errno as plain words and a hint (the system's own words for the rest)."""
+    if code in _IO_WORDS:
+        return _IO_WORDS[code]
+    if code is None:
+        return "an input/output error", None
+    return os.strerror(code).lower(), None
+
+
+class StoreIOError(ChatcliError):
+    """The disk refused to read or write a file: full, read-only, no permission, failing.
+
+    `action` is a verb phrase ("write to", "read", "create"); `errno` the OSError's."""
+
+    def __init__(self, path: str, action: str, errno: int | None) -> None:
+        words, hint = io_words(errno)
+        super().__init__(f"Cannot {action} {path}: {words}.", hint)
+        self.path = path
+        self.action = action
+        self.errno = errno
+
+    @classmethod
+    def of(cls, exc: OSError, action: str, path: object) -> StoreIOError:
+        """The StoreIOError for `exc`, raised while doing `action` on `path`."""
+        return cls(str(path), action, exc.errno)
+
+
+class ReplyKept(ChatcliError):
+    """A reply the person saw could not be saved to its session; it was kept elsewhere."""
+
+    def __init__(self, kept: str, cause: ChatcliError) -> None:
+        super().__init__(
+            f"The reply could not be saved ({cause.message.rstrip('.')}), so it is kept in {kept}.",
+            f"Once that is fixed, 'chatcli sessions recover {kept}' adds it to the session.",
+        )
+        self.kept = kept
+        self.cause = cause
 
 
 class StoreUnavailable(ChatcliError):

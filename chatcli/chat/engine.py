@@ -3,7 +3,9 @@
 Order (DESIGN.md "A turn"): append the user message; render the system prompt
 with the state; stream the reply; run tool calls and loop; append the reply
 once (partial ones as interrupted/error); end with an automatic checkpoint.
-Store writes run in a thread and are shielded from cancellation.
+Store writes run in a thread and are shielded from cancellation. A reply the
+person was shown is never lost: its save is retried, and kept in a recovery
+file when the log cannot take it (chatcli.chat.rescue).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from chatcli.chat.events import (
     TurnFinished,
 )
 from chatcli.chat.history import model_messages
+from chatcli.chat.rescue import Rescue, fallback_rescue
 from chatcli.chat.tools import Toolset
 from chatcli.errors import ChatcliError, ModelError
 from chatcli.llm import ChatModel
 from chatcli.llm.events import StreamEnd, TextDelta, ToolCall, Usage
 from chatcli.session.context import using_session
-from chatcli.session.records import ChatMessage, CheckpointRecord, StateRecord, Status
+from chatcli.session.records import ChatMessage, CheckpointRecord, Role, StateRecord, Status
 from chatcli.session.session import Session
 
 log = logging.getLogger("chatcli.chat")
@@ -69,6 +72,7 @@ class ChatEngine:
         agent: Agent,
         tools: Toolset | None = None,
         max_tool_rounds: int = 8,
+        rescue: Rescue | None = None,
     ) -> None:
         self.session = session
         self.model = model
@@ -76,6 +80,7 @@ class ChatEngine:
         self.agent = agent
         self.tools = tools or Toolset()
         self.max_tool_rounds = max_tool_rounds
+        self.rescue = rescue or fallback_rescue()
         self._renderer = PromptRenderer()
 
     def set_model(self, name: str) -> None:
@@ -122,7 +127,7 @@ class ChatEngine:
     def _save_last(self, turn: _Turn, status: Status, **fields: Any) -> ChatMessage:
         """Append the turn's last message together with its automatic checkpoint."""
         turn.status = status
-        saved = self.session.add_message(
+        saved = self._save(
             "assistant",
             status=status,
             model=self.model_name,
@@ -133,6 +138,24 @@ class ChatEngine:
         record = self.session.checkpoints[-1].record
         turn.checkpoint = record if record.at == saved.seq else None
         return saved
+
+    def _save(
+        self,
+        role: Role,
+        *,
+        end_turn: str | None = None,
+        end_metadata: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> ChatMessage:
+        """Append a message the person has seen; ReplyKept if only a recovery file took it."""
+        draft = ChatMessage(role=role, **fields)
+        return self.rescue.save(
+            self.session.id,
+            lambda: self.session.add_message(
+                role, end_turn=end_turn, end_metadata=end_metadata, **fields
+            ),
+            draft,
+        )
 
     async def _rounds(self, turn: _Turn) -> AsyncIterator[TurnEvent]:
         if not self.model_name:
@@ -180,9 +203,9 @@ class ChatEngine:
                 )
                 return
             reply = await _io(
-                self.session.add_message,
+                self._save,
                 "assistant",
-                content,
+                content=content,
                 tool_calls=[_call_json(c) for c in end.tool_calls],
                 model=self.model_name,
                 usage=usage,
@@ -219,9 +242,7 @@ class ChatEngine:
         if after is not None and after is not before:
             yield StateChanged(after)
         yield ToolFinished(call.id, call.name, result, ok)
-        saved = await _io(
-            self.session.add_message, "tool", result, tool_call_id=call.id, name=call.name
-        )
+        saved = await _io(self._save, "tool", content=result, tool_call_id=call.id, name=call.name)
         yield MessageSaved(saved)
 
     async def _save_failure(self, turn: _Turn, parts: list[str], error: ModelError) -> ChatMessage:

@@ -9,6 +9,7 @@ from typing import Any
 
 from chatcli.chat.agent import Agent, load_agent
 from chatcli.chat.engine import ChatEngine
+from chatcli.chat.rescue import Rescue, rescue_dirs
 from chatcli.chat.tools import MEMORY_TOOLS, Toolset
 from chatcli.config import Settings
 from chatcli.errors import ChatcliError
@@ -137,6 +138,7 @@ class Workspace:
             agent=agent,
             tools=self.tools,
             max_tool_rounds=self.settings.max_tool_rounds,
+            rescue=Rescue(rescue_dirs(self.paths, dict(self.environ))),
         )
         if model and session.model != model:
             engine.set_model(model)

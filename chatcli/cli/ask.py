@@ -33,7 +33,7 @@ def ask(
     as_json: bool,
 ) -> None:
     """Ask one question (PROMPT, or - to read stdin) and stream the reply."""
-    if session_id and cont:
+    if session_id is not None and cont:
         raise click.UsageError("Use either -s/--session or -c/--continue, not both.")
     if prompt == "-":
         prompt = sys.stdin.read()
@@ -55,9 +55,11 @@ async def _ask(prompt: str, session_id: str | None, cont: bool, flags: Flags, as
         TurnFinished,
     )
 
+    if session_id is not None:
+        check_id(session_id)  # '' too: an empty id is refused, not taken for "a new one"
     ws = workspace(flags)
-    if session_id:
-        session = ws.get_or_create(check_id(session_id), model=flags.model)
+    if session_id is not None:
+        session = ws.get_or_create(session_id, model=flags.model)
     else:
         recent = ws.most_recent() if cont else None
         session = ws.open_session(recent.id) if recent else ws.new_session(model=flags.model)

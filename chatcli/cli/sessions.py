@@ -1,4 +1,7 @@
-"""`chatcli sessions …`: list, show, new, checkpoint, restore, fork, export, prune, doctor."""
+"""`chatcli sessions …`: list, show, new, checkpoint, restore, fork, export, prune, copy.
+
+`doctor` and `recover` live in chatcli.cli.doctor.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from typing import Any
 
 import click
 
+from chatcli.cli.doctor import doctor, recover
 from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.wiring import context, open_store
-from chatcli.errors import ChatcliError, SessionNotFound
+from chatcli.private_files import write_private
 from chatcli.session import Session, check_id, list_sessions, parse_duration, stale_sessions
 from chatcli.session.catalog import parse_ts
 from chatcli.session.export import FORMATS, checkpoint_json, export, session_json
@@ -210,10 +214,7 @@ def export_cmd(session_id: str, fmt: str, output: Path | None) -> None:
         if output is None:
             click.echo(text, nl=False)
             return
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ChatcliError(f"Cannot write {output}: {exc.strerror}.") from None
+        write_private(output, text.encode())  # 0600: an export holds the conversation
         click.echo(f"Wrote {output}", err=True)
 
     run_safely(body)
@@ -270,37 +271,6 @@ def prune(older_than: str, dry_run: bool, yes: bool) -> None:
 
 
 @sessions.command()
-@click.argument("session_id", metavar="[ID]", required=False)
-@click.option("--repair", is_flag=True, help="Move torn last lines aside (never deletes data).")
-def doctor(session_id: str | None, repair: bool) -> None:
-    """Check every line, seq continuity and checkpoint digests."""
-
-    def body() -> None:
-        from chatcli.store.doctor import diagnose, is_torn_tail
-        from chatcli.store.jsonl import JsonlStore
-
-        store = _store()
-        ids = [check_id(session_id)] if session_id else sorted(store.ids())
-        if session_id and not store.exists(session_id):
-            raise SessionNotFound(session_id)
-        bad = 0
-        for sid in ids:
-            problems = diagnose(store, sid)
-            for problem in problems:
-                click.echo(str(problem))
-            if repair and isinstance(store, JsonlStore) and any(map(is_torn_tail, problems)):
-                aside = store.move_torn_tail(sid)
-                click.echo(f"{sid}: moved the torn last line to {aside}")
-                problems = diagnose(store, sid)
-            bad += bool(problems)
-        click.echo(f"Checked {len(ids)} session(s): {bad} with problems.")
-        if bad:
-            raise click.exceptions.Exit(1)
-
-    run_safely(body)
-
-
-@sessions.command()
 @click.argument("session_id", metavar="ID")
 @click.option("--to", "target", required=True, help="redis://host:port/db, 'files' or a folder.")
 def copy(session_id: str, target: str) -> None:
@@ -315,3 +285,7 @@ def copy(session_id: str, target: str) -> None:
         click.echo(f"Copied {session_id} ({len(records)} lines) to {dest.location(session_id)}.")
 
     run_safely(body)
+
+
+sessions.add_command(doctor)
+sessions.add_command(recover)

@@ -11,8 +11,9 @@ __all__ = ["Flags", "context", "open_store", "setup_logging", "workspace"]
 
 from chatcli.cli.flags import Flags
 from chatcli.config import Settings, load_settings
-from chatcli.errors import ChatcliError
+from chatcli.errors import ChatcliError, StoreIOError
 from chatcli.paths import Paths, resolve_paths
+from chatcli.private_files import PrivateFileHandler
 from chatcli.session.catalog import parse_duration
 from chatcli.session.store import Store
 from chatcli.store.files import private_dir
@@ -49,10 +50,17 @@ def open_store(target: str | None, settings: Settings, paths: Paths) -> Store:
 
 
 def setup_logging(paths: Paths) -> None:
-    """Send chatcli's (and litellm's) log to the log file, never to the terminal."""
-    private_dir(paths.log_dir)
-    handler = logging.FileHandler(paths.log_file, encoding="utf-8")
-    os.chmod(paths.log_file, 0o600)
+    """Send chatcli's (and litellm's) log to the log file, never to the terminal.
+
+    The file is never opened through a link (UnsafePath says so). When the data
+    folder cannot take it (read-only, full, not ours), chatcli runs without a
+    log file: the command's own errors still reach the person as sentences."""
+    try:
+        private_dir(paths.log_dir)
+        handler: logging.Handler = PrivateFileHandler(paths.log_file)
+        log_file: Path | None = paths.log_file
+    except (OSError, StoreIOError):
+        handler, log_file = logging.NullHandler(), None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._chatcli_log = True  # type: ignore[attr-defined]
     root = logging.getLogger("chatcli")
@@ -64,7 +72,7 @@ def setup_logging(paths: Paths) -> None:
     root.propagate = False
     from chatcli.llm import configure_logging
 
-    configure_logging(paths.log_file)
+    configure_logging(log_file)
 
 
 def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:

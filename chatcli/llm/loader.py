@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from types import ModuleType
 
+from chatcli.private_files import PrivateFileHandler
+
 # litellm's own loggers plus the HTTP stack under it; none may reach a terminal.
 ROUTED_LOGGERS = (
     "LiteLLM",
@@ -103,10 +105,7 @@ def _is_terminal_or_ours(handler: logging.Handler) -> bool:
 
 def _file_handler(path: Path) -> logging.Handler:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = PrivateFileHandler(path)  # 0600, never through a link
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._chatcli = True  # type: ignore[attr-defined]
     return handler

@@ -75,12 +75,18 @@ def to_markdown(session: Session[Any]) -> str:
         if m.content:
             lines += [m.content, ""]
         for call in m.tool_calls or []:
-            fn = call.get("function", {})
-            lines += [f"- calls `{fn.get('name')}` with `{fn.get('arguments')}`"]
+            fn = call["function"]  # checked when the line was read
+            lines += [f"- calls `{fn['name']}` with `{fn.get('arguments', '')}`"]
         if m.tool_calls:
             lines.append("")
         if m.error:
             lines += [f"> error: {m.error}", ""]
+    for repair in session.view.repairs:
+        lines += [
+            f"> line {repair.line} could not be read ({repair.reason}); its {repair.length} "
+            f"bytes are kept in `{repair.kept}` at offset {repair.offset}.",
+            "",
+        ]
     if session.view.state:
         lines += ["## state", "", "```json", json.dumps(session.view.state, indent=2), "```", ""]
     return "\n".join(lines)

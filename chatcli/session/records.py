@@ -10,18 +10,78 @@ TUI's first paint needs the record types, not their validator.
 from __future__ import annotations
 
 import functools
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter
+    from pydantic import GetCoreSchemaHandler, TypeAdapter
+    from pydantic_core import CoreSchema
 
 FORMAT_VERSION = 1
 
 Role = Literal["system", "user", "assistant", "tool"]
 Status = Literal["complete", "interrupted", "error"]
+
+_YEAR = r"(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})"
+_LEAP_YEAR = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))"
+)
+TIMESTAMP = (
+    rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+)
+"""ISO 8601 with seconds and a zone, exactly the strings `datetime.fromisoformat`
+reads as an aware time (checked in pydantic-core, so it costs nothing per line)."""
+
+_TIMESTAMP = re.compile(TIMESTAMP)
+
+
+def is_timestamp(text: str) -> bool:
+    """Whether `text` is a timestamp a log line may carry (see TIMESTAMP)."""
+    return _TIMESTAMP.fullmatch(text) is not None
+
+
+class _Checked:
+    """Annotated metadata that adds a check to a field's schema when pydantic builds it.
+
+    Keeps pydantic out of this module's import: the schema is built on first parse."""
+
+    def __init__(self, pattern: str | None = None, check: Callable[[Any], Any] | None = None):
+        self.pattern = pattern
+        self.check = check
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        if self.pattern is not None:
+            return core_schema.str_schema(pattern=f"^{self.pattern}$", strict=True)
+        assert self.check is not None
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+def _check_tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    """A tool call as providers send it: `{"id", "type", "function": {"name", "arguments"}}`."""
+    function = call.get("function")
+    if not isinstance(function, dict):
+        raise ValueError("function must be an object with a name")
+    if not isinstance(function.get("name"), str):
+        raise ValueError("function.name must be a string")
+    if not isinstance(function.get("arguments", ""), str):
+        raise ValueError("function.arguments must be a string")
+    if not isinstance(call.get("id", ""), str):
+        raise ValueError("id must be a string")
+    return call
+
+
+Timestamp = Annotated[str, _Checked(pattern=TIMESTAMP)]
+ToolCallEntry = Annotated[dict[str, Any], _Checked(check=_check_tool_call)]
 
 
 def utc_now() -> str:
@@ -54,9 +114,9 @@ class SessionRecord:
 
     type: Literal["session"] = "session"
     seq: int = 0
-    ts: str = field(default_factory=utc_now)
+    ts: Timestamp = field(default_factory=utc_now)
     id: str
-    created: str = field(default_factory=utc_now)
+    created: Timestamp = field(default_factory=utc_now)
     title: str = ""
     model: str | None = None
     agent: str | None = None
@@ -70,10 +130,10 @@ class ChatMessage:
 
     type: Literal["message"] = "message"
     seq: int = 0
-    ts: str = field(default_factory=utc_now)
+    ts: Timestamp = field(default_factory=utc_now)
     role: Role
     content: str = ""
-    tool_calls: list[dict[str, Any]] | None = None
+    tool_calls: list[ToolCallEntry] | None = None
     tool_call_id: str | None = None
     name: str | None = None
     model: str | None = None
@@ -97,7 +157,7 @@ class StateRecord:
 
     type: Literal["state"] = "state"
     seq: int = 0
-    ts: str = field(default_factory=utc_now)
+    ts: Timestamp = field(default_factory=utc_now)
     state: dict[str, Any]
     by: str = "user"
     changes: list[StateChange] = field(default_factory=list)
@@ -109,7 +169,7 @@ class CheckpointRecord:
 
     type: Literal["checkpoint"] = "checkpoint"
     seq: int = 0
-    ts: str = field(default_factory=utc_now)
+    ts: Timestamp = field(default_factory=utc_now)
     id: str
     at: int
     digest: str
@@ -126,7 +186,7 @@ class RestoreRecord:
 
     type: Literal["restore"] = "restore"
     seq: int = 0
-    ts: str = field(default_factory=utc_now)
+    ts: Timestamp = field(default_factory=utc_now)
     checkpoint: str
 
 
@@ -136,14 +196,44 @@ class MetaRecord:
 
     type: Literal["meta"] = "meta"
     seq: int = 0
-    ts: str = field(default_factory=utc_now)
+    ts: Timestamp = field(default_factory=utc_now)
     title: str | None = None
     model: str | None = None
     agent: str | None = None
     system_prompt: str | None = None
 
 
-Record = SessionRecord | ChatMessage | StateRecord | CheckpointRecord | RestoreRecord | MetaRecord
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RepairRecord:
+    """Stands in for a line `sessions doctor --repair` could not keep (added after format 1:
+    a chatcli that predates it refuses the file, naming the newer chatcli it needs).
+
+    The damaged file is kept whole as `kept` (a name in the same folder); the
+    line's bytes are `length` bytes at `offset` there, with this sha256."""
+
+    type: Literal["repair"] = "repair"
+    seq: int = 0
+    ts: Timestamp = field(default_factory=utc_now)
+    line: int
+    """The line of the damaged file this record stands for."""
+    reason: str
+    kept: str
+    offset: int
+    length: int
+    sha256: str
+
+
+Record = (
+    SessionRecord
+    | ChatMessage
+    | StateRecord
+    | CheckpointRecord
+    | RestoreRecord
+    | MetaRecord
+    | RepairRecord
+)
+
+RECORD_TYPES = ("session", "message", "state", "checkpoint", "restore", "meta", "repair")
 
 
 @functools.cache
@@ -169,23 +259,57 @@ def parse_line(raw: bytes) -> Record:
     try:
         record = _adapter().validate_json(raw)
     except ValueError as exc:  # pydantic's ValidationError (pydantic loads with the adapter)
-        raise BadLine(_reason(exc)) from None
+        raise BadLine(_reason(exc)) from None  # or NewerRecord, from _reason
     if record.seq < 1:
         raise BadLine("seq must be a positive integer")
     return record
 
 
+class NewerRecord(BadLine):
+    """A line of a record type this chatcli does not know: a newer chatcli wrote it."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"a {kind!r} record, which chatcli {_version()} does not know: a newer chatcli "
+            "wrote it; upgrade chatcli (pip install -U chatcli) to read this session"
+        )
+        self.kind = kind
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chatcli")
+    except PackageNotFoundError:
+        return "(unknown version)"
+
+
+_TYPE_NAME = re.compile(r"[a-z][a-z_]{0,31}")
+
+
 def _reason(exc: ValueError) -> str:
-    """Why pydantic refused a line, in words."""
+    """Why pydantic refused a line, in words (NewerRecord for a type it does not know)."""
     from pydantic import ValidationError
 
     if not isinstance(exc, ValidationError):
         return str(exc)
     first = exc.errors(include_url=False)[0]
-    if first["type"] == "json_invalid":
-        return f"not valid JSON ({first['ctx']['error']})"
-    where = ".".join(str(p) for p in first["loc"])
-    return f"{first['msg']} at {where}" if where else str(first["msg"])
+    kind, ctx = first["type"], first.get("ctx") or {}
+    if kind == "json_invalid":
+        return f"not valid JSON ({ctx['error']})"
+    if kind == "union_tag_invalid":
+        tag = ctx.get("tag")
+        if isinstance(tag, str) and _TYPE_NAME.fullmatch(tag):
+            raise NewerRecord(tag)
+        return f"type must be one of {', '.join(RECORD_TYPES)}"
+    if kind == "union_tag_not_found":
+        return "the line has no type"
+    message = str(ctx["error"]) if kind == "value_error" and "error" in ctx else first["msg"]
+    if kind == "string_pattern_mismatch":
+        message = "not an ISO 8601 time with seconds and a zone (2026-01-31T12:00:00Z)"
+    where = ".".join(str(p) for p in first["loc"][1:] or first["loc"])
+    return f"{message} at {where}" if where else str(message)
 
 
 def dump_line(record: Record) -> bytes:

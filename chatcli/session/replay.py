@@ -18,6 +18,7 @@ from chatcli.session.records import (
     CheckpointRecord,
     MetaRecord,
     Record,
+    RepairRecord,
     RestoreRecord,
     SessionRecord,
     StateRecord,
@@ -144,6 +145,8 @@ class View:
     state_record: StateRecord | None = None
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     restores: list[RestoreRecord] = field(default_factory=list)
+    repairs: list[RepairRecord] = field(default_factory=list)
+    """Lines `doctor --repair` could not keep (each says where its bytes are)."""
     last_seq: int = 0
     updated: str = ""
     checkpointed: bool = True
@@ -185,6 +188,8 @@ class View:
             self.checkpointed = True
         elif isinstance(record, MetaRecord):
             self._apply_meta(record)
+        elif isinstance(record, RepairRecord):
+            self.repairs.append(record)  # the view is as it was: the lost line is not guessed
         else:
             raise ReplayError(record.seq, "a second session line")
         self.last_seq, self.updated = record.seq, record.ts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatcli.session.records import CheckpointRecord, Record, SessionRecord
-from chatcli.session.replay import ReplayError, View, view_digest
+from chatcli.session.replay import ReplayError, View, chain_digest, view_digest
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
+        if self.line == 0:  # the file as a whole
+            return f"{self.where}: {self.reason}"
         return f"{self.where}:{self.line}: {self.reason}"
 
 
@@ -39,6 +41,12 @@ def verify_records(records: list[Record], where: str) -> list[Problem]:
                 problems.append(
                     Problem(
                         where, record.seq, f"checkpoint {record.id} digest does not match its view"
+                    )
+                )
+            elif record.chain is not None and record.chain != chain_digest(snap.head):
+                problems.append(
+                    Problem(
+                        where, record.seq, f"checkpoint {record.id} chain does not match its view"
                     )
                 )
     return problems

@@ -1,16 +1,23 @@
-"""`chatcli sessions doctor`: every line, seq continuity, checkpoint digests."""
+"""`chatcli sessions doctor`: every line, seq continuity, checkpoint digests, stray files.
+
+A file doctor calls clean is one every other command reads: lines are parsed
+and replayed exactly as loading does (records are validated when parsed), and
+more is checked on top (every bad line, not just the first; digests).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from chatcli.errors import ChatcliError, CorruptLog
+from chatcli.errors import ChatcliError, CorruptLog, StoreIOError
 from chatcli.session.records import BadLine, Record, SessionRecord, parse_line
 from chatcli.session.store import Store
 from chatcli.session.verify import Problem, verify_records
-from chatcli.store.files import open_nofollow
+from chatcli.store.files import open_log, stale_temps
 from chatcli.store.jsonl import JsonlStore
+
+TORN = "unterminated last line"
 
 
 def diagnose(store: Store, session_id: str) -> list[Problem]:
@@ -27,17 +34,21 @@ def diagnose(store: Store, session_id: str) -> list[Problem]:
 
 def diagnose_file(path: Path, session_id: str) -> list[Problem]:
     """Check a JSONL log line by line, reporting every bad line, not just the first."""
-    where = str(path)
     try:
-        fd = open_nofollow(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return [Problem(where, 0, "the file does not exist")]
+        fd, info = open_log(path, os.O_RDONLY, session_id)
     except ChatcliError as exc:
-        return [Problem(where, 0, exc.sentence())]
+        return [Problem(str(path), 0, exc.sentence())]
     try:
-        data = os.pread(fd, os.fstat(fd).st_size, 0)
+        data = os.pread(fd, info.st_size, 0)
+    except OSError as exc:
+        return [Problem(str(path), 0, StoreIOError.of(exc, "read", path).sentence())]
     finally:
         os.close(fd)
+    return diagnose_bytes(data, str(path), session_id)
+
+
+def diagnose_bytes(data: bytes, where: str, session_id: str) -> list[Problem]:
+    """Every problem of a log's bytes, each at its line."""
     problems: list[Problem] = []
     end = data.rfind(b"\n") + 1
     lines = data[:end].split(b"\n")[:-1] if end else []
@@ -52,14 +63,15 @@ def diagnose_file(path: Path, session_id: str) -> list[Problem]:
             problems.append(Problem(where, number, f"seq is {record.seq}, expected {number}"))
         if number == 1 and not (isinstance(record, SessionRecord) and record.id == session_id):
             problems.append(Problem(where, 1, "the first line is not this session's session line"))
+        elif number > 1 and isinstance(record, SessionRecord):
+            problems.append(Problem(where, number, "a second session line"))
         records.append(record)
     if end < len(data):
         problems.append(
             Problem(
                 where,
                 len(lines) + 1,
-                f"unterminated last line ({len(data) - end} bytes): an interrupted write; "
-                "--repair moves it aside",
+                f"{TORN} ({len(data) - end} bytes): an interrupted write; --repair moves it aside",
             )
         )
     if not lines:
@@ -71,4 +83,33 @@ def diagnose_file(path: Path, session_id: str) -> list[Problem]:
 
 def is_torn_tail(problem: Problem) -> bool:
     """Whether --repair can fix this problem by moving the torn tail aside."""
-    return problem.reason.startswith("unterminated last line")
+    return problem.reason.startswith(TORN)
+
+
+def stray_files(store: JsonlStore) -> list[Problem]:
+    """Temporary files whose writer is gone (a kill -9 mid-create or mid-save)."""
+    out: list[Problem] = []
+    for path, target, pid in stale_temps(store.root):
+        live = store.root / target
+        try:
+            same = os.path.samefile(path, live)
+        except OSError:
+            same = False
+        what = f"a second name of {target}" if same else f"an unfinished copy of {target}"
+        out.append(
+            Problem(
+                str(path),
+                0,
+                f"a temporary file left by process {pid}, which is gone ({what}); "
+                "--repair removes it",
+            )
+        )
+    return out
+
+
+def remove_stray(problem: Problem) -> None:
+    """Remove a file `stray_files` reported."""
+    try:
+        Path(problem.where).unlink(missing_ok=True)
+    except OSError as exc:
+        raise StoreIOError.of(exc, "remove", problem.where) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,6 +18,7 @@ from chatcli.errors import (
     SessionExists,
     SessionLocked,
     SessionNotFound,
+    StoreIOError,
     UnsafePath,
 )
 from chatcli.session.ids import check_id
@@ -25,10 +28,11 @@ from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
 from chatcli.store.files import (
     check_dir,
-    create_private,
     open_log,
     private_dir,
     publish_private,
+    reported,
+    temps_of,
     write_all,
 )
 from chatcli.store.index import SummaryIndex
@@ -37,6 +41,8 @@ from chatcli.store.locks import acquire, release
 from chatcli.store.open_logs import OpenLog, OpenLogs
 
 SUFFIX = ".jsonl"
+ASIDE = (".corrupt-", ".before-repair-")
+"""What follows `<id>.jsonl.` in the names of files a session's bytes were set aside in."""
 
 
 class JsonlStore:
@@ -77,7 +83,7 @@ class JsonlStore:
         return path
 
     @contextmanager
-    def _locked(self, session_id: str) -> Iterator[None]:
+    def locked(self, session_id: str) -> Iterator[None]:
         """Hold the session's lock (a flock on `.locks/<id>.lock`)."""
         path = self._lock_file(session_id)
         if not self._prepared:
@@ -100,19 +106,22 @@ class JsonlStore:
         header = records[0]
         assert isinstance(header, SessionRecord), "a log starts with its session line"
         path = self.path(header.id)
-        self._ready()
         numbered = [with_seq(r, i + 1) for i, r in enumerate(records)]
         blob = b"".join(dump_line(r) for r in numbered)
-        with self._locked(header.id):
-            try:
-                publish_private(path, blob)
-            except FileExistsError:
-                if path.is_symlink():
-                    raise UnsafePath(
-                        f"{path} is a symbolic link.",
-                        "chatcli does not follow links; move it away.",
-                    ) from None
-                raise SessionExists(header.id) from None
+        with reported("create", path):
+            self._ready()
+            with self.locked(header.id):
+                for stale in temps_of(self.root, path.name):  # a create killed mid-way
+                    stale.unlink(missing_ok=True)
+                try:
+                    publish_private(path, blob)
+                except FileExistsError:
+                    if path.is_symlink():
+                        raise UnsafePath(
+                            f"{path} is a symbolic link.",
+                            "chatcli does not follow links; move it away.",
+                        ) from None
+                    raise SessionExists(header.id) from None
         return Cursor(seq=len(numbered), pos=len(blob))
 
     def read(self, session_id: str, after: Cursor | None = None) -> tuple[list[Record], Cursor]:
@@ -121,7 +130,8 @@ class JsonlStore:
         start = after or Cursor()
         fd, size = self._open(path, os.O_RDONLY, session_id)
         try:
-            data = os.pread(fd, size - start.pos, start.pos) if size > start.pos else b""
+            with reported("read", path):
+                data = os.pread(fd, size - start.pos, start.pos) if size > start.pos else b""
         finally:
             os.close(fd)
         if size < start.pos:
@@ -144,7 +154,8 @@ class JsonlStore:
                 raise SessionLocked(session_id, self.lock_timeout)
             try:
                 if not log.closed:  # else evicted or deleted meanwhile: take a fresh one
-                    return self._append_open(log, session_id, after, make, deadline)
+                    with reported("write to", log.log_path):
+                        return self._append_open(log, session_id, after, make, deadline)
             finally:
                 mutex.release()
 
@@ -197,22 +208,30 @@ class JsonlStore:
             os.ftruncate(fd, pos)
         lines = numbered(new, seq)
         blob = b"".join([dump_line(r) for r in lines])
-        write_all(fd, blob)
-        os.fdatasync(fd)
+        try:
+            write_all(fd, blob)
+            os.fdatasync(fd)
+        except OSError:
+            _cut_back(fd, pos)  # a failed append leaves no part of itself behind
+            raise
         return Appended(others, lines, Cursor(seq + len(lines), pos + len(blob)))
 
     def exists(self, session_id: str) -> bool:
         """Whether the session's file exists (a link does not count)."""
         path = self._checked(session_id)
-        return path.is_file() and not path.is_symlink()
+        with reported("open", path):
+            return path.is_file() and not path.is_symlink()
 
     def ids(self) -> list[str]:
         """Ids of every `.jsonl` file in the sessions folder (links and odd names skipped)."""
         check_dir(self.root)
         try:
-            entries = list(os.scandir(self.root))
-        except FileNotFoundError:
-            return []
+            with reported("list", self.root):
+                entries = list(os.scandir(self.root))
+        except StoreIOError as exc:
+            if exc.errno == errno.ENOENT:
+                return []
+            raise
         return [
             entry.name[: -len(SUFFIX)]
             for entry in entries
@@ -224,21 +243,40 @@ class JsonlStore:
     def summaries(self) -> list[SessionSummary]:
         """Every session's summary, from the index where the file is unchanged."""
         check_dir(self.root)
-        if not self.root.is_dir():
-            return []
-        return self._index.summaries(self.root, SUFFIX)
+        with reported("list", self.root):
+            if not self.root.is_dir():
+                return []
+            return self._index.summaries(self.root, SUFFIX)
 
     def delete(self, session_id: str) -> None:
         """Remove the session's file (under its lock) and its lock file."""
         path = self._checked(session_id)
-        with self._locked(session_id):
+        with reported("delete", path), self.locked(session_id):
             try:
                 path.unlink()
             except FileNotFoundError:
                 raise SessionNotFound(session_id) from None
+            for copy in [*temps_of(self.root, path.name), *self.aside_files(session_id)]:
+                copy.unlink(missing_ok=True)  # no copy of a deleted conversation stays
             # A waiter that then locks this unlinked file sees it is gone and retries.
             self._lock_file(session_id).unlink(missing_ok=True)
         self._open_logs.drop(session_id)
+
+    def forget(self, session_id: str) -> None:
+        """Close the files kept open for a session (its log was replaced)."""
+        self._open_logs.drop(session_id)
+
+    def aside_files(self, session_id: str) -> list[Path]:
+        """Files holding bytes of this session set aside: torn tails, logs before a repair."""
+        prefix = f"{self.path(session_id).name}."
+        with os.scandir(self.root) as entries:
+            return [
+                Path(entry.path)
+                for entry in entries
+                if entry.name.startswith(prefix)
+                and entry.name[len(prefix) - 1 :].startswith(ASIDE)
+                and entry.is_file(follow_symlinks=False)
+            ]
 
     # -- helpers ----------------------------------------------------------------
 
@@ -255,20 +293,13 @@ class JsonlStore:
         return parse_numbered(lines, where=str(path), last_seq=last_seq, session_id=session_id)
 
     def _move_aside(self, path: Path, torn: bytes) -> Path:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-        for n in range(100):
-            aside = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{n}" if n else ""))
-            try:
-                create_private(aside, torn)
-            except FileExistsError:
-                continue
-            return aside
-        raise ChatcliError(f"Cannot move the torn end of {path} aside.")
+        """Copy a torn tail to `<log>.corrupt-<time>`, whole or not at all."""
+        return set_aside(path, ".corrupt-", torn)
 
     def move_torn_tail(self, session_id: str) -> Path | None:
         """Move an unterminated last line aside (doctor --repair); None if there is none."""
         path = self._checked(session_id)
-        with self._locked(session_id):
+        with reported("repair", path), self.locked(session_id):
             fd, size = self._open(path, os.O_RDWR, session_id)
             try:
                 data = os.pread(fd, size, 0)
@@ -288,6 +319,31 @@ class JsonlStore:
             return summarize(replay(records))
         except ReplayError as exc:
             raise CorruptLog(str(self.path(session_id)), exc.seq, exc.reason) from None
+
+
+def aside_stamp() -> str:
+    """The time in the name of a file set aside: `20260131T120000.123456Z`."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+def set_aside(path: Path, kind: str, data: bytes) -> Path:
+    """Publish `data` as `<path>.<kind><time>` (never replacing a file); return its path."""
+    stamp = aside_stamp()
+    for n in range(100):
+        aside = path.with_name(f"{path.name}{kind}{stamp}" + (f"-{n}" if n else ""))
+        try:
+            publish_private(aside, data)
+        except FileExistsError:
+            continue
+        return aside
+    raise ChatcliError(f"Cannot find a free name to set bytes of {path} aside.")
+
+
+def _cut_back(fd: int, size: int) -> None:
+    """Truncate a log back to `size` after a failed write (best effort: if the disk
+    refuses even that, the next writer moves the partial line aside)."""
+    with contextlib.suppress(OSError):
+        os.ftruncate(fd, size)
 
 
 def _remembered(paths: dict[str, Path], session_id: str, build: Callable[[str], Path]) -> Path:
