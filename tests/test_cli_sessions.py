@@ -463,10 +463,12 @@ def test_doctor_repair_moves_a_torn_tail_aside_without_losing_bytes(
     lines[2] = b"garbage\n"
     broken = b"".join(lines)
     file_of(home, "middle").write_bytes(broken)
-    still = cli(env, "doctor", "middle", "--repair")
-    assert still.code == 1 and f"{file_of(home, 'middle')}:3:" in still.stdout
-    assert file_of(home, "middle").read_bytes() == broken, "--repair never rewrites a bad middle"
+    fixed = cli(env, "doctor", "middle", "--repair")
+    assert fixed.code == 0 and f"{file_of(home, 'middle')}:3:" in fixed.stdout, fixed
+    (kept,) = sessions_dir(home).glob("middle.jsonl.before-repair-*")
+    assert kept.read_bytes() == broken, "the damaged log is kept whole"
     assert not list(sessions_dir(home).glob("middle.jsonl.corrupt-*"))
+    assert "0 with problems" in cli(env, "doctor", "middle").ok().stdout
 
 
 # -- copy ----------------------------------------------------------------------------------
