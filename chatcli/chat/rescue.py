@@ -26,7 +26,7 @@ from typing import TypeVar
 from chatcli.errors import ChatcliError, ReplyKept, StoreIOError
 from chatcli.paths import Paths
 from chatcli.session.records import BadLine, ChatMessage, parse_line, to_dict
-from chatcli.store.files import create_private, private_dir
+from chatcli.store.files import private_dir, publish_private
 
 log = logging.getLogger("chatcli.chat")
 T = TypeVar("T")
@@ -95,7 +95,7 @@ class Rescue:
             path = folder / name
             try:
                 _own_private_dir(folder)
-                create_private(path, blob + b"\n")
+                publish_private(path, blob + b"\n")  # whole or not at all: no empty file
             except OSError as exc:
                 last = StoreIOError.of(exc, "write", path)
             except ChatcliError as exc:

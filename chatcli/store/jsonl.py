@@ -115,7 +115,11 @@ class JsonlStore:
                     stale.unlink(missing_ok=True)
                 try:
                     publish_private(path, blob)
-                except FileExistsError:
+                except OSError as exc:
+                    if not isinstance(exc, FileExistsError):  # no session: no lock file either
+                        with contextlib.suppress(OSError):
+                            self._lock_file(header.id).unlink()
+                        raise
                     if path.is_symlink():
                         raise UnsafePath(
                             f"{path} is a symbolic link.",

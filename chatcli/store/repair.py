@@ -1,9 +1,9 @@
 """`doctor --repair` for a JSONL log with bad lines: salvage in place, keep the damaged file.
 
-Under the session's lock: the damaged log gets a second name,
+Under the session's lock: the salvaged log is written under a temporary name
+and fsynced; the damaged log gets a second name,
 `<id>.jsonl.before-repair-<time>` (a hard link: the same bytes, no copy, no
-space needed), then the salvaged log is written under a temporary name,
-fsynced, and renamed over `<id>.jsonl`. A kill at any point leaves either the
+space needed); then the temporary file is renamed over `<id>.jsonl`. A kill at any point leaves either the
 damaged log in place or the repaired one, and the damaged bytes are never
 lost. A process that kept the old file open sees a new file at its next
 append (the store checks the file's identity after every lock).
@@ -48,10 +48,10 @@ def repair(store: JsonlStore, session_id: str) -> Repaired | None:
         result = salvage(data, session_id, kept.name)
         left = diagnose_bytes(result.data, str(path), session_id)
         assert not left, f"a salvaged log still has problems: {left}"
-        kept = _keep(path, kept, data)
         tmp = temp_name(path)
         try:
-            create_private(tmp, result.data)
+            create_private(tmp, result.data)  # first: a full disk fails before anything changed
+            kept = _keep(path, kept, data)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
