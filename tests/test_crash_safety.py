@@ -9,6 +9,7 @@ many kills land in the middle of a line. Afterwards every acknowledged entry
 must be readable with its content, a torn last line must be ignored by
 readers, and the next writer must move exactly those torn bytes to
 `<id>.jsonl.corrupt-<UTC timestamp>` and append after the last whole line.
+No kill, not even one inside a create, leaves a temporary file behind.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def test_kill_9_at_random_moments_never_loses_an_acknowledged_entry(tmp_path: Pa
         checked += 1
 
     assert checked == TRIALS >= 200
+    left = sorted(p.name for p in root.iterdir() if p.name.endswith(".tmp"))
+    assert left == [], f"a create killed mid-way left temporary files: {left}"
     acknowledged = sum(len(a) for a in acks.values())
     with_messages = sum(1 for a in acks.values() if any(seq > 1 for seq, _ in a))
     report = (

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcli.errors import ChatcliError
+from chatcli.private_files import narrow_mode
 from chatcli.session.ids import check_id
 from chatcli.session.records import is_timestamp
 from chatcli.session.summary import SessionSummary
@@ -82,6 +83,8 @@ class SummaryIndex:
                     continue
                 if not stat.S_ISREG(info.st_mode):
                     continue  # links are never followed
+                if stat.S_IMODE(info.st_mode) & 0o077:
+                    _narrow(Path(entry.path))  # found wider than 0600: fixed now, not at a write
                 key = [info.st_size, info.st_mtime_ns]
                 hit = cache.get(session_id)
                 summary = self._cached(hit, key)
@@ -124,3 +127,17 @@ def _well_formed(data: Any) -> bool:
     if data["problem"] is not None:
         return bool(data["updated"] == data["created"] == "")
     return is_timestamp(data["created"]) and is_timestamp(data["updated"])
+
+
+def _narrow(path: Path) -> None:
+    """Make a log 0600 through its own descriptor (best effort; reading works anyway)."""
+    try:
+        fd, info = open_regular(path, os.O_RDONLY)
+    except (OSError, ChatcliError):
+        return
+    try:
+        narrow_mode(fd, info)
+    except OSError:
+        pass  # the log's own open reports it
+    finally:
+        os.close(fd)
