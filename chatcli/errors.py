@@ -67,10 +67,12 @@ class SessionLocked(ChatcliError):
 class CorruptLog(ChatcliError):
     """A session log line that cannot be read, named by file and line number."""
 
-    def __init__(self, path: str, line: int, reason: str) -> None:
+    def __init__(self, path: str, line: int, reason: str, hint: str | None = None) -> None:
         super().__init__(
             f"{path}:{line}: {reason}",
-            "Run 'chatcli sessions doctor' for details; the file was not changed.",
+            hint
+            or "The file was not changed; 'chatcli sessions doctor --repair' sets bad lines "
+            "aside without losing a byte.",
         )
         self.path = path
         self.line = line

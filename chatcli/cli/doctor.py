@@ -65,6 +65,8 @@ def doctor(session_id: str | None, repair: bool) -> None:
         done = f" ({repaired} repaired)" if repaired else ""
         more = f" {left} stray temporary file(s)." if left else ""
         click.echo(f"Checked {len(ids)} session(s): {bad} with problems{done}.{more}")
+        if (bad or left) and not repair and isinstance(store, JsonlStore):
+            click.echo("Run 'chatcli sessions doctor --repair' to fix them; it loses nothing.")
         if bad or left:
             raise click.exceptions.Exit(1)
 

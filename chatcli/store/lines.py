@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatcli.errors import CorruptLog
-from chatcli.session.records import BadLine, Record, SessionRecord, parse_line
+from chatcli.session.records import BadLine, NewerRecord, Record, SessionRecord, parse_line
 
 
 def parse_numbered(
@@ -19,6 +19,8 @@ def parse_numbered(
     for raw in lines:
         try:
             record = parse_line(raw)
+        except NewerRecord as exc:
+            raise CorruptLog(where, expected, exc.reason, "The file was not changed.") from None
         except BadLine as exc:
             raise CorruptLog(where, expected, exc.reason) from None
         if record.seq != expected:
