@@ -6,24 +6,34 @@ Keys, under a prefix (`chatcli:` by default):
 - `<prefix>summary:<id>`: a hash caching the session's summary, with `len`,
   the log length it describes.
 - `<prefix>sessions`: a sorted set of ids scored by last update (epoch seconds).
+- `<prefix>writes:<id>`: the session's recent write ids (see below).
 
 Each write is one Lua script (see `redis_scripts`), so numbering is atomic
 across processes and machines. An append names the log length it expects: when
 another writer got there first, the script writes nothing and returns the new
 lines in the same round trip, and the append calls `make` again with them.
+
+A write can succeed on the server and fail here (the reply was lost). So each
+append carries a random write id, made once per call and sent again with the
+same lines: the script answers a known id with its first result and writes
+nothing. The store resends after a dropped connection or a timeout for up to
+`retry_for` seconds (a create resends its lines and recognises them), and only
+then raises StoreUnavailable.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.backoff import NoBackoff
+from redis.commands.core import Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
@@ -35,6 +45,7 @@ from chatcli.errors import (
     SessionExists,
     SessionLocked,
     SessionNotFound,
+    StoreUnavailable,
 )
 from chatcli.session.ids import check_id
 from chatcli.session.records import (
@@ -76,14 +87,18 @@ class RedisStore:
         ttl: timedelta | None = None,
         timeout: float = 5.0,
         lock_timeout: float = 10.0,
+        retry_for: float | None = None,
     ) -> None:
-        """Connect lazily to `host:port/db`; `ttl` expires a session unwritten that long."""
+        """Connect lazily to `host:port/db`; `ttl` expires a session unwritten that long.
+
+        `retry_for`: how long a write is resent while its outcome is unknown (`timeout`)."""
         if ttl is not None and ttl < timedelta(milliseconds=1):
             raise ConfigError(f"A Redis TTL must be positive, not {ttl}.")
         self.prefix = prefix
         self.ttl = ttl
         self.timeout = timeout
         self.lock_timeout = lock_timeout
+        self.retry_for = timeout if retry_for is None else retry_for
         self._ttl_ms = int(ttl.total_seconds() * 1000) if ttl else 0
         shown = f"[{host}]" if ":" in host else host
         self.address = f"{shown}:{port}"
@@ -120,6 +135,7 @@ class RedisStore:
         ttl: timedelta | None = None,
         password: str | None = None,
         timeout: float = 5.0,
+        retry_for: float | None = None,
     ) -> RedisStore:
         """A store at `redis://[:password@]host[:port][/db]` (or `rediss://` for TLS).
 
@@ -147,6 +163,7 @@ class RedisStore:
             prefix=prefix,
             ttl=ttl,
             timeout=timeout,
+            retry_for=retry_for,
         )
 
     def __repr__(self) -> str:
@@ -159,8 +176,8 @@ class RedisStore:
     # -- keys and errors -------------------------------------------------------
 
     def _keys(self, session_id: str) -> list[str]:
-        check_id(session_id)
-        return [f"{self.prefix}log:{session_id}", f"{self.prefix}summary:{session_id}", self._index]
+        p, i = self.prefix, check_id(session_id)
+        return [f"{p}log:{i}", f"{p}summary:{i}", self._index, f"{p}writes:{i}"]
 
     def location(self, session_id: str | None = None) -> str:
         """The server (never its password) and the key of a session's log."""
@@ -173,7 +190,14 @@ class RedisStore:
         try:
             yield
         except RedisError as exc:
-            raise unavailable(exc, self.address, self.timeout, self._secret) from None
+            raise self._unavailable(exc) from None
+
+    def _send(self, script: Script, keys: list[str], args: list[Arg]) -> Any:
+        """Run a write script that is safe to resend (see `redis_scripts.send`)."""
+        return lua.send(script, keys, args, self.retry_for, self._unavailable)
+
+    def _unavailable(self, exc: RedisError) -> StoreUnavailable:
+        return unavailable(exc, self.address, self.timeout, self._secret)
 
     def _parse(self, session_id: str, raw: Sequence[bytes], last_seq: int) -> list[Record]:
         lines = [line[:-1] if line.endswith(b"\n") else line for line in raw]
@@ -194,9 +218,8 @@ class RedisStore:
         except ReplayError:
             fields = []  # no cached summary: the next listing reports the problem
         args: list[Arg] = [header.id, score(numbered[-1].ts), self._ttl_ms, len(fields) // 2]
-        with self._guard():
-            result = self._create(keys=keys, args=[*args, *fields, *lines])
-        if result[0] == 0 and list(result[1:]) != lines:  # equal: our own write, retried
+        result = self._send(self._create, keys, [*args, *fields, *lines])
+        if result[0] == 0 and list(result[1:]) != lines:  # equal: our own write, resent
             raise SessionExists(header.id)
         return Cursor(len(lines), len(lines))
 
@@ -225,8 +248,10 @@ class RedisStore:
 
         `make` is first called optimistically with no others, so the common case is
         one round trip; on a conflict it is called again with every line since `after`.
+        One write id serves the whole call: it is recorded only by the attempt that writes.
         """
         keys = self._keys(session_id)
+        write_id = secrets.token_hex(8)
         deadline = time.monotonic() + self.lock_timeout
         others: list[Record] = []
         caught_up = False
@@ -244,11 +269,12 @@ class RedisStore:
             lines = [dump_line(r) for r in numbered]
             delta, fields = summary_patch(numbered)
             last = numbered[-1].ts
-            args: list[Arg] = [session_id, pos, score(last), self._ttl_ms, delta, last]
+            args: list[Arg] = [session_id, pos, score(last), self._ttl_ms, delta, last, write_id]
             args.append(len(fields) // 2)
-            with self._guard():
-                result = self._append(keys=keys, args=[*args, *fields, *lines])
-            if result[0] == 1:
+            result = self._send(self._append, keys, [*args, *fields, *lines])
+            if result[0] == 2 and int(result[1]) != pos + len(new):
+                raise CorruptLog(self.location(session_id), seq, "a write id was used twice")
+            if result[0] in (1, 2):  # 2: written by an earlier send whose reply was lost
                 return Appended(others, numbered, Cursor(seq + len(new), pos + len(new)))
             if result[0] == -1:
                 raise SessionNotFound(session_id)
@@ -257,8 +283,6 @@ class RedisStore:
                 raise CorruptLog(
                     self.location(session_id), seq, "the log is shorter than when it was last read"
                 )
-            if rest[: len(lines)] == lines:  # our own write, retried after a lost reply
-                return Appended(others, numbered, Cursor(seq + len(new), pos + len(new)))
             others.extend(self._parse(session_id, rest, seq))
             caught_up = True
             if time.monotonic() > deadline:
@@ -305,7 +329,7 @@ class RedisStore:
             ids = [m.decode() for m in members if _valid_id(m)]
             pipe = self._redis.pipeline(transaction=False)
             for session_id in ids:
-                log, summary, _ = self._keys(session_id)
+                log, summary, _, _ = self._keys(session_id)
                 pipe.llen(log)
                 if with_summaries:
                     pipe.hgetall(summary)
