@@ -18,6 +18,7 @@ ENV_KEYS = {
     "CHATCLI_AGENT": "agent",
     "CHATCLI_STORE": "store",
     "CHATCLI_REDIS_PASSWORD": "redis_password",
+    "CHATCLI_SECRET_GUARD": "secret_guard",
 }
 
 
@@ -46,6 +47,10 @@ class Settings(BaseModel):
     """Seconds to wait for a model before giving up."""
     max_tool_rounds: int = Field(default=8, ge=1, le=64)
     """How many rounds of tool calls one turn may take."""
+    secret_guard: bool = True
+    """Look for API keys, tokens, passwords and private keys in what you type before it is
+    saved or sent: `ask` replaces them with `[redacted]` (unless `--allow-secrets`), the
+    window asks. `false` (or CHATCLI_SECRET_GUARD=0) sends everything as typed."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Key binding overrides: binding id → keys, e.g. `checkpoint = "ctrl+k"`."""
 

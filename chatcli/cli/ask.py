@@ -23,6 +23,11 @@ from chatcli.session import check_id
 @click.option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server.")
 @click.option("--agent", metavar="NAME", help="Agent (prompt file) for a new session.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object when done.")
+@click.option(
+    "--allow-secrets",
+    is_flag=True,
+    help="Send API keys, tokens and passwords as typed (else they become [redacted]).",
+)
 def ask(
     prompt: str,
     session_id: str | None,
@@ -31,6 +36,7 @@ def ask(
     api_base: str | None,
     agent: str | None,
     as_json: bool,
+    allow_secrets: bool,
 ) -> None:
     """Ask one question (PROMPT, or - to read stdin) and stream the reply."""
     if session_id is not None and cont:
@@ -40,12 +46,21 @@ def ask(
     if not prompt.strip():
         raise fail("The prompt is empty; pass some text, or - to read it from stdin.", 2)
     flags = Flags(model=model, api_base=api_base, agent=agent)
-    code = run_safely(lambda: asyncio.run(_ask(prompt, session_id, cont, flags, as_json)))
+    code = run_safely(
+        lambda: asyncio.run(_ask(prompt, session_id, cont, flags, as_json, allow_secrets))
+    )
     if code:
         raise click.exceptions.Exit(code)
 
 
-async def _ask(prompt: str, session_id: str | None, cont: bool, flags: Flags, as_json: bool) -> int:
+async def _ask(
+    prompt: str,
+    session_id: str | None,
+    cont: bool,
+    flags: Flags,
+    as_json: bool,
+    allow_secrets: bool,
+) -> int:
     from chatcli.chat.events import (
         MessageSaved,
         ReplyDelta,
@@ -58,6 +73,8 @@ async def _ask(prompt: str, session_id: str | None, cont: bool, flags: Flags, as
     if session_id is not None:
         check_id(session_id)  # '' too: an empty id is refused, not taken for "a new one"
     ws = workspace(flags)
+    if ws.settings.secret_guard and not allow_secrets:
+        prompt = _without_secrets(prompt)
     if session_id is not None:
         session = ws.get_or_create(session_id, model=flags.model)
     else:
@@ -111,3 +128,17 @@ async def _ask(prompt: str, session_id: str | None, cont: bool, flags: Flags, as
         click.echo(f"chatcli: {error.sentence()}", err=True)
         return 1
     return 0
+
+
+def _without_secrets(prompt: str) -> str:
+    """The prompt with key-shaped text replaced by [redacted], said in one note on stderr."""
+    from chatcli.chat.secret_scan import scan
+
+    found = scan(prompt)
+    if found:
+        click.echo(
+            f"note: replaced {found.describe()} in the prompt with [redacted]; "
+            "--allow-secrets sends it as typed.",
+            err=True,
+        )
+    return found.redacted

@@ -32,6 +32,7 @@ from chatcli.tui.chat_commands import ChatCommands
 from chatcli.tui.commands import parse_slash, unescape
 from chatcli.tui.conversation import Conversation
 from chatcli.tui.prompt import PromptInput
+from chatcli.tui.secret_dialog import ask_if_secret
 from chatcli.tui.sidebar import SessionsSidebar
 
 
@@ -118,6 +119,14 @@ class ChatTurns(ChatCommands):
             from chatcli.tui.no_model import NoModelScreen
 
             self.app.push_screen(NoModelScreen(self.model_problem))
+            return
+        if self.workspace.settings.secret_guard and ask_if_secret(self.app, text, self._send):
+            return
+        self._send(text)
+
+    def _send(self, text: str | None) -> None:
+        """Start a turn with `text` (None: back to the prompt from the secret dialog)."""
+        if text is None:
             return
         self.prompt.clear()
         self.prompt.remember(text)
