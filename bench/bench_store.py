@@ -10,7 +10,9 @@ sizes). One run, in a temporary folder on the same disk as the temp dir (or
 - create, append, checkpoint (each durable), and their ratio to the floor;
 - loading a 100-message session and a 100,000-entry one;
 - listing 10,000 sessions, cold (no index yet) and warm;
-- append and checkpoint on the 100,000-entry session, against a new session.
+- append and checkpoint on the 100,000-entry session, against a new session;
+- then a second table: the durable append with chatcli's flock against a tuned
+  filelock, side by side with the floor (see bench_locks.py; `--locks-only`).
 
 A ratio to the floor is the median of per-sample ratios: each sample of a
 durable operation against the floor sample taken just before it (and the
@@ -38,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest import mock
+
+import bench_locks  # next to this script
 
 from chatcli.session import (
     ChatMessage,
@@ -466,22 +470,27 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--dir", type=Path, default=None, help="scratch folder (default: temp)")
+    parser.add_argument("--locks-only", action="store_true", help="only the flock/filelock table")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     load_before = os.getloadavg()
     scratch = Path(tempfile.mkdtemp(prefix="chatcli-bench-", dir=args.dir))
     floor = Floor(scratch)
+    stores = {} if args.locks_only else STORES
     try:
         results = {
-            name: measure(factory(scratch / name), sizes, floor) for name, factory in STORES.items()
+            name: measure(factory(scratch / name), sizes, floor) for name, factory in stores.items()
         }
+        locks = bench_locks.measure(scratch / "locks", sizes.samples, floor.sample)
     finally:
         floor.close()
         for server in SERVERS:
             server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
-    table = rows(floor, results, sizes)
-    print(markdown(table, list(results)))
+    table = rows(floor, results, sizes) if results else []
+    if results:
+        print(markdown(table, list(results)) + "\n")
+    print(bench_locks.markdown(locks))
     load_after = os.getloadavg()
     print(
         f"\n{'quick' if args.quick else 'full'} run in {scratch.parent} on {os.cpu_count()} CPUs; "
