@@ -105,6 +105,7 @@ def crash_batch(soak: Soak, store: str, tally: Tally) -> None:
     out, err, hung = _run_worker(["crash", home.spec], json.dumps(trials), timeout=180)
     if outage:
         killer.join()
+        tally.note("info", "redis-server SIGKILLed under the writers and restarted")
     tally.trials += len(trials)
     if hung:
         tally.hangs += 1
