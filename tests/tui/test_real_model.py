@@ -1,18 +1,24 @@
-"""The whole path: the TUI, the real ChatEngine and litellm's client, a loopback server."""
+"""The whole path: the TUI, the real ChatEngine and litellm's client, a loopback server
+(and, marked local_model, the real offline model's engine process)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from chatcli.chat.workspace import Workspace
 from chatcli.config import Settings
 from chatcli.llm import LiteLLMModel
+from chatcli.llm.local import LOCAL_MODEL, LocalEngine
 from chatcli.paths import Paths
 from chatcli.session import Session
 from chatcli.store import JsonlStore
 from chatcli.tui.app import ChatApp
 from chatcli.tui.conversation import Conversation
 from chatcli.tui.prompt import PromptInput
+from tests.conftest import require_local_model
 from tests.model_server import ModelServer
 from tests.tui.conftest import send, wait_for
 from tests.tui.fakes import frozen_clock
@@ -80,3 +86,30 @@ async def test_escape_during_a_real_stream_keeps_it_interrupted(
         role, content, status = saved(app)[-1]
         assert (role, status) == ("assistant", "interrupted")
         assert content and "This reply stalls half way through".startswith(content)
+
+
+@pytest.mark.local_model
+async def test_the_offline_model_answers_in_the_window_from_its_own_process(
+    tmp_path: Path,
+) -> None:
+    require_local_model()
+    paths = Paths(tmp_path / "config", tmp_path / "data", tmp_path / "logs")
+    engine = LocalEngine(Path(os.environ["CHATCLI_MODELS_DIR"]), log_file=paths.log_file)
+    workspace = Workspace(
+        settings=Settings(model=LOCAL_MODEL),
+        paths=paths,
+        store=JsonlStore(paths.sessions_dir),
+        model=LiteLLMModel(local=engine, timeout=120.0),
+        environ={},
+    )
+    app = ChatApp(workspace, clock=frozen_clock)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "My name is Ada.", timeout=120)  # litellm, then the engine, start
+            await send(pilot, "What is my name?", timeout=120)
+            replies = [(c, s) for role, c, s in saved(app) if role == "assistant"]
+            assert len(replies) == 2 and all(status == "complete" for _, status in replies)
+            assert "Ada" in replies[1][0]
+            assert engine.pid is not None and engine.pid != os.getpid()
+    finally:
+        engine.stop()
