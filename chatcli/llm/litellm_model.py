@@ -70,12 +70,13 @@ class LiteLLMModel:
             request["tools"] = tools
         if local is not None:
             request["client"] = local  # litellm hands it to the local provider's handler
-        elif api_base is not None:
-            request["api_base"] = api_base
-            if api_key is None and missing_key_var(model, os.environ) is not None:
-                api_key = NO_KEY  # local OpenAI-compatible servers usually want none
-        if api_key is not None:
-            request["api_key"] = api_key
+        else:
+            if api_base is not None:
+                request["api_base"] = api_base
+                if api_key is None and missing_key_var(model, os.environ) is not None:
+                    api_key = NO_KEY  # local OpenAI-compatible servers usually want none
+            if api_key is not None:
+                request["api_key"] = api_key
         with _as_model_error(call):
             response = await litellm.acompletion(**request)
         assembler = _Assembler(model)
@@ -110,11 +111,6 @@ class LiteLLMModel:
             raise local.not_installed()
         local.ensure_registered()
         return self.local
-
-    def warm_up(self, model: str | None) -> None:
-        """Start the offline model's engine now, when `model` is local and it can run. Blocks."""
-        if model and model.startswith("local/") and self.local is not None:
-            self.local.warm_up()
 
 
 _END = object()

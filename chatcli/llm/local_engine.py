@@ -329,11 +329,6 @@ class LocalEngine:
         current.wait_ready(self.start_timeout)
         return current
 
-    def warm_up(self) -> None:
-        """Start the engine now (e.g. from a thread after the first paint), if it can run."""
-        if self.is_available():
-            self.process()
-
     def stop(self) -> None:
         """Stop the running engine, if any (the next request starts a new one)."""
         with self._lock:
