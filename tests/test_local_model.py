@@ -147,7 +147,8 @@ async def _stream(
     pieces: list[str] = []
     usage = None
     async for chunk in response:
-        pieces.append(chunk.choices[0].delta.content or "")
+        for choice in chunk.choices:  # the usage chunk may have none (litellm >= 1.110)
+            pieces.append(choice.delta.content or "")
         usage = getattr(chunk, "usage", None) or usage
     return pieces, usage
 
