@@ -112,6 +112,23 @@ def test_nothing_the_engine_prints_reaches_the_terminal(
     assert (tmp_path / "logs" / "chatcli.log").stat().st_mode & 0o777 == 0o600
 
 
+def test_a_link_at_the_log_file_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "chatcli.log").symlink_to(target)
+    engine = LocalEngine(
+        tmp_path,
+        log_file=tmp_path / "logs" / "chatcli.log",
+        command=[sys.executable, str(FAKE_ENGINE)],
+    )
+    try:
+        assert engine.process().pid is not None  # it runs, with its output discarded
+    finally:
+        engine.stop()
+    assert target.read_text() == ""
+
+
 def test_concurrent_first_requests_start_one_engine(fake_engine: LocalEngine) -> None:
     pids: list[int | None] = []
 

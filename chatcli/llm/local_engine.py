@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import IO
 
 import chatcli
-from chatcli.errors import ModelError
+from chatcli.errors import ModelError, UnsafePath
 from chatcli.llm import model_file
+from chatcli.private_files import narrow_mode, open_regular
 
 CONTEXT_WINDOW = 2048
 """The offline model's context size in tokens (llama.cpp's n_ctx), prompt and reply together."""
@@ -267,13 +268,14 @@ def _open_log(log_file: Path | None) -> int:
     """A descriptor for the child's stderr: the log file (0600, appended, never a link)."""
     if log_file is None:
         return subprocess.DEVNULL
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return os.open(log_file, flags, 0o600)
-    except OSError as exc:
+        fd, info = open_regular(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    except (OSError, UnsafePath) as exc:
         log.warning("offline model engine: cannot log to %s: %s", log_file, exc)
         return subprocess.DEVNULL
+    narrow_mode(fd, info)
+    return fd
 
 
 class LocalEngine:
