@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -67,7 +68,8 @@ def setup_logging(paths: Paths) -> None:
     root.setLevel(logging.INFO)
     for old in [h for h in root.handlers if getattr(h, "_chatcli_log", False)]:
         root.removeHandler(old)  # a second workspace in one process logs to its own file only
-        old.close()
+        with contextlib.suppress(OSError):  # its disk may be full now; that file is done
+            old.close()
     root.addHandler(handler)
     root.propagate = False
     from chatcli.llm import configure_logging

@@ -6,6 +6,7 @@ import time: `preload()` does, once, from any thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -80,7 +81,8 @@ def configure_logging(log_file: Path | None) -> None:
 def _apply_logging() -> None:
     global _handler
     if _handler is not None:
-        _handler.close()
+        with contextlib.suppress(OSError):  # a full disk under the old file must not stop us
+            _handler.close()
     _handler = _file_handler(_log_file) if _log_file is not None else logging.NullHandler()
     _handler.addFilter(RedactKeys())
     for name in ROUTED_LOGGERS:
