@@ -218,7 +218,7 @@ async def keypress_latency(streaming: bool, seconds: float = 4.0) -> list[float]
     from textual import events
 
     from chatcli.tui.app import ChatApp
-    from chatcli.tui.prompt import PromptInput
+    from chatcli.tui.widgets.prompt_input import PromptInput
     from tests.tui.fakes import make_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -241,8 +241,8 @@ async def keypress_latency(streaming: bool, seconds: float = 4.0) -> list[float]
                     await asyncio.sleep(0.0005)
                 latencies.append(time.perf_counter() - pressed)
                 await asyncio.sleep(0.05)
-            if app.chat.turn is not None:
-                app.chat.turn.cancel()
+            if app.chat.turn_worker is not None:
+                app.chat.turn_worker.cancel()
         return latencies
 
 

@@ -43,7 +43,7 @@ async def shoot(name: str, scene: scenes.Scene, size: tuple[int, int]) -> Path:
         await pilot.pause(0.1)
         svg = OUT / f"{name}.svg"
         app.save_screenshot(filename=svg.name, path=str(OUT))
-        if scene.app.chat.turn is not None:
+        if scene.app.chat.turn_worker is not None:
             scene.model.gate.set()  # let a held reply finish so the app exits cleanly
     return svg
 

@@ -73,6 +73,22 @@ def test_every_module_outside_llm_and_tui_imports_neither() -> None:
     assert loaded_after("\n".join(f"import {n}" for n in names)) == set()
 
 
+def test_the_chat_controller_runs_without_textual() -> None:
+    """The chat screen's controller is tested without a terminal: it must not need one."""
+    assert loaded_after("import chatcli.chat.controller") == set()
+
+
+def test_the_tui_is_grouped_into_screens_widgets_commands_and_support() -> None:
+    tui = Path(chatcli.tui.__file__).parent
+    packages = {p.name for p in tui.iterdir() if (p / "__init__.py").exists()}
+    assert packages == {"screens", "widgets", "commands", "support"}
+    screens = [p.name for p in (tui / "screens").glob("*.py") if p.name != "__init__.py"]
+    helpers = {"chat_actions.py", "chat_view.py"}  # the chat screen's composed parts
+    assert all(name.endswith("_screen.py") for name in screens if name not in helpers), screens
+    loose = sorted(p.name for p in tui.glob("*.py"))
+    assert loose == ["__init__.py", "app.py", "start.py"], loose
+
+
 def test_the_tui_does_not_import_litellm() -> None:
     """The chat window paints before litellm loads (it loads in a worker, later)."""
     tui = [m.name for m in pkgutil.walk_packages(chatcli.tui.__path__, "chatcli.tui.")]
@@ -103,5 +119,11 @@ def test_import_linter_contracts_pass() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"Contracts: \d+ kept, 0 broken", proc.stdout), proc.stdout
-    for contract in ("Layers", "Only llm imports litellm", "Only tui imports textual"):
+    for contract in (
+        "Layers",
+        "Only llm imports litellm",
+        "Only tui imports textual",
+        "TUI layers: app -> screens -> widgets -> commands -> support",
+        "The TUI's plain parts need no Textual",
+    ):
         assert contract in proc.stdout, f"contract {contract!r} is missing from pyproject.toml"

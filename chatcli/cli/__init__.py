@@ -13,8 +13,8 @@ from chatcli.cli.errors import run_safely
 from chatcli.cli.lazy_group import LazyGroup
 
 if TYPE_CHECKING:
+    from chatcli.chat.workspace import Workspace
     from chatcli.cli.flags import Flags
-    from chatcli.tui.ports import Workspace
 
 # `ask` and `sessions` load when run (or listed by --help): the TUI's first paint
 # waits for neither, nor for the settings and store they import.
@@ -67,7 +67,7 @@ def main(
 def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
     """Paint first: the app builds the workspace (and opens `--resume ID`) in a thread."""
     from chatcli.session.ids import check_id
-    from chatcli.tui.app import ChatApp
+    from chatcli.tui.app import ChatApp, WorkspaceFactory
     from chatcli.tui.start import Start, StartMode
 
     if resume:
@@ -76,7 +76,7 @@ def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
         "continue" if cont else "pick" if resume == "" else "resume" if resume else "new"
     )
     start = Start(mode=mode, session_id=resume or None, model=flags.model, agent=flags.agent)
-    app = ChatApp(lambda: _workspace(flags), start=start)
+    app = ChatApp(WorkspaceFactory(lambda: _workspace(flags)), start=start)
     app.run()
     if app.failure is not None:
         raise app.failure  # one sentence on stderr (run_safely), exit code 1

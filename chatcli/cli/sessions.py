@@ -18,9 +18,9 @@ from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.wiring import context, open_store
 from chatcli.private_files import write_private
 from chatcli.session import Session, check_id, list_sessions, parse_duration, stale_sessions
-from chatcli.session.catalog import parse_ts
 from chatcli.session.export import FORMATS, checkpoint_json, export, session_json
 from chatcli.session.store import Store
+from chatcli.session.times import age as _age
 
 
 def _store() -> Store:
@@ -36,15 +36,9 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def age(ts: str, now: datetime | None = None) -> str:
-    """`3m`, `5h`, `2d` since an ISO timestamp."""
-    if not ts:
-        return "?"
-    seconds = max(0, int(((now or datetime.now(UTC)) - parse_ts(ts)).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+def age(ts: str) -> str:
+    """`now`, `3m`, `5h`, `2d` since an ISO timestamp (the TUI's ages, in local time)."""
+    return _age(ts, datetime.now(UTC).astimezone())
 
 
 @click.group()

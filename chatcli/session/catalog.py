@@ -9,6 +9,7 @@ from chatcli.errors import ChatcliError
 from chatcli.session.replay import replay
 from chatcli.session.store import Store
 from chatcli.session.summary import SessionSummary
+from chatcli.session.times import parse_ts
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -46,15 +47,10 @@ def parse_duration(text: str) -> timedelta:
     return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
 
 
-def parse_ts(text: str) -> datetime:
-    """A log timestamp as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def stale_sessions(
     store: Store, older_than: timedelta, now: datetime | None = None
 ) -> list[SessionSummary]:
     """Sessions last updated before `now - older_than`, oldest first."""
     cutoff = (now or datetime.now(UTC)) - older_than
-    old = [s for s in store.summaries() if s.updated and parse_ts(s.updated) < cutoff]
+    old = [s for s in store.summaries() if (parse_ts(s.updated) or cutoff) < cutoff]
     return sorted(old, key=lambda s: s.updated)

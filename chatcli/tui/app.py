@@ -8,7 +8,9 @@ screen; the model layer loads later still (`Workspace.warm_up()`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -18,27 +20,26 @@ from textual.message import Message
 from textual.screen import Screen
 
 from chatcli.errors import ChatcliError
-from chatcli.tui import bindings
-from chatcli.tui.clock import Clock, system_clock
-from chatcli.tui.commands import SLASH_COMMANDS
-from chatcli.tui.marks import benchmarking
-from chatcli.tui.ports import Workspace
+from chatcli.tui.commands.bindings import bindings_for
+from chatcli.tui.commands.registry import commands_for
 from chatcli.tui.start import Start
+from chatcli.tui.support.clock import Clock, system_clock
 
 if TYPE_CHECKING:
+    from chatcli.chat.workspace import Workspace
     from chatcli.session import Session
-    from chatcli.tui.chat_screen import ChatScreen
+    from chatcli.tui.screens.chat_screen import ChatScreen
 
-PALETTE_EXTRAS: tuple[tuple[str, str, str], ...] = (
-    ("Edit state", "Edit the session's state as JSON", "edit_state"),
-    ("Toggle sessions sidebar", "Show or hide the list of sessions", "toggle_pane('sidebar')"),
-    ("Toggle state pane", "Show or hide the live state", "toggle_pane('state')"),
-    ("Toggle checkpoints pane", "Show or hide the checkpoints", "toggle_pane('checkpoints')"),
-)
+
+@dataclass(frozen=True)
+class WorkspaceFactory:
+    """Builds the workspace (settings, store, model client): what cli.py hands the app."""
+
+    build: Callable[[], Workspace]
 
 
 class ChatApp(App[None]):
-    """chatcli's terminal UI, on a ready Workspace or on a factory that builds one.
+    """chatcli's terminal UI, on a ready Workspace or on a WorkspaceFactory.
 
     With a factory (what cli.py passes), the first frame is a skeleton while the
     factory runs in a thread, and a `--resume` session that cannot be opened
@@ -49,14 +50,7 @@ class ChatApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "chatcli"
-    BINDINGS: ClassVar[list[BindingType]] = list(bindings.APP)
-
-    class ModelChecked(Message):
-        """The model layer was checked (and loaded) in the background."""
-
-        def __init__(self, problem: str | None) -> None:
-            super().__init__()
-            self.problem = problem
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("app"))
 
     class WorkspaceBuilt(Message):
         """The factory built the workspace (and opened the `--resume` session)."""
@@ -75,7 +69,7 @@ class ChatApp(App[None]):
 
     def __init__(
         self,
-        workspace: Workspace | Callable[[], Workspace],
+        workspace: Workspace | WorkspaceFactory,
         start: Start | None = None,
         *,
         clock: Clock = system_clock,
@@ -86,8 +80,8 @@ class ChatApp(App[None]):
         self.failure: ChatcliError | None = None
         """Why the app could not start (it exits with return code 1), or None."""
         self._chat: ChatScreen | None = None
-        self._factory: Callable[[], Workspace] | None = None
-        if callable(workspace):
+        self._factory: WorkspaceFactory | None = None
+        if isinstance(workspace, WorkspaceFactory):
             self._factory = workspace
         else:
             self._use_workspace(workspace, None)
@@ -100,7 +94,7 @@ class ChatApp(App[None]):
         return self._chat
 
     def _use_workspace(self, workspace: Workspace, opened: Session[Any] | None) -> None:
-        from chatcli.tui.chat_screen import ChatScreen
+        from chatcli.tui.screens.chat_screen import ChatScreen
 
         self.workspace = workspace
         self._chat = ChatScreen(workspace, self.start, self.clock, opened=opened)
@@ -110,16 +104,16 @@ class ChatApp(App[None]):
         if self._factory is None:
             self._show_chat(self.push_screen)
             return
-        from chatcli.tui.skeleton import Skeleton
+        from chatcli.tui.screens.skeleton_screen import SkeletonScreen
 
-        self.push_screen(Skeleton())
+        self.push_screen(SkeletonScreen())
         self._build_workspace(self._factory)
 
     @work(thread=True, group="start-up")
-    def _build_workspace(self, factory: Callable[[], Workspace]) -> None:
+    def _build_workspace(self, factory: WorkspaceFactory) -> None:
         start = self.start
         try:
-            workspace = factory()
+            workspace = factory.build()
             session = None
             if start.mode == "resume" and start.session_id:
                 session = workspace.open_session(start.session_id)
@@ -127,7 +121,7 @@ class ChatApp(App[None]):
         except ChatcliError as exc:
             self.post_message(self.StartFailed(exc))
             return
-        import chatcli.tui.chat_screen  # noqa: F401  (here, not on the UI thread)
+        import chatcli.tui.screens.chat_screen  # noqa: F401  (here, not on the UI thread)
 
         self.post_message(self.WorkspaceBuilt(workspace, session))
 
@@ -143,9 +137,9 @@ class ChatApp(App[None]):
     def _show_chat(self, show: Callable[[Screen[Any]], object]) -> None:
         show(self.chat)
         if self.start.mode == "pick":
-            from chatcli.tui.resume_picker import ResumePicker
+            from chatcli.tui.screens.resume_screen import ResumeScreen
 
-            picker = ResumePicker(
+            picker = ResumeScreen(
                 self.workspace.sessions, self.workspace.open_session, clock=self.clock
             )
             self.push_screen(picker, self._picked)
@@ -154,46 +148,13 @@ class ChatApp(App[None]):
         if session_id is not None:
             self.chat.open_session(session_id)
 
-    def on_chat_screen_painted(self) -> None:
-        """The chat screen is on the terminal: check that a model is configured."""
-        self._check_model()
-
-    def on_chat_screen_ready(self) -> None:
-        """The session is on screen: load the model layer (litellm, ~2 s) in the background."""
-        self._warm_up()
-
-    @work(thread=True, exit_on_error=False, group="model-check")
-    def _check_model(self) -> None:
-        self.post_message(self.ModelChecked(self.workspace.model_problem()))
-
-    @work(thread=True, exit_on_error=False, group="warm-up")
-    def _warm_up(self) -> None:
-        import textual.widgets._markdown  # noqa: F401  (the first reply needs it)
-
-        self.workspace.warm_up()
-
-    def on_chat_app_model_checked(self, event: ModelChecked) -> None:
-        self.chat.model_problem = event.problem
-        if event.problem and not benchmarking():
-            from chatcli.tui.no_model import NoModelScreen
-
-            self.push_screen(NoModelScreen(event.problem))
-
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        from chatcli.tui.chat_screen import ChatScreen
+        from chatcli.tui.screens.chat_screen import ChatScreen
 
         yield from super().get_system_commands(screen)
         if not isinstance(screen, ChatScreen):
             return
-        for command in SLASH_COMMANDS:
-            title = f"/{command.name} {command.args}".strip()
-            yield SystemCommand(title, command.description, _runner(screen, command.action))
-        for title, help_text, action in PALETTE_EXTRAS:
-            yield SystemCommand(title, help_text, _runner(screen, action))
-
-
-def _runner(screen: ChatScreen, action: str) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        await screen.run_action(action)
-
-    return run
+        for command in commands_for("chat"):
+            if command.palette_title:
+                run = partial(screen.run_command, command.id)
+                yield SystemCommand(command.palette_title, command.help, run)

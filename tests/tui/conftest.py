@@ -48,20 +48,20 @@ async def wait_for(
 
 async def send(pilot: Pilot[Any], text: str, *, wait: bool = True, timeout: float = 5.0) -> None:
     """Put `text` in the prompt and press Enter (then wait for the turn, unless told not to)."""
-    from chatcli.tui.prompt import PromptInput
+    from chatcli.tui.widgets.prompt_input import PromptInput
 
     app = pilot.app
     assert isinstance(app, ChatApp)
     app.chat.query_one(PromptInput).load_text(text)
-    before = app.chat.turn
+    before = app.chat.turn_worker
     await pilot.press("enter")
     if wait and not text.lstrip().startswith("/"):
         await wait_for(
             pilot,
             lambda: (
-                app.chat.turn is not before
-                and app.chat.turn is not None
-                and app.chat.turn.is_finished
+                app.chat.turn_worker is not before
+                and app.chat.turn_worker is not None
+                and app.chat.turn_worker.is_finished
             ),
             timeout=timeout,
             what=f"the turn for {text!r}",

@@ -20,11 +20,11 @@ from chatcli.chat.workspace import Workspace
 from chatcli.errors import ModelError
 from chatcli.session import Session
 from chatcli.tui.app import ChatApp
-from chatcli.tui.conversation import Conversation
-from chatcli.tui.prompt import PromptInput
-from chatcli.tui.restore_picker import RestorePicker
-from chatcli.tui.session_rows import SessionRows
+from chatcli.tui.screens.restore_screen import RestoreScreen
 from chatcli.tui.start import Start
+from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.prompt_input import PromptInput
+from chatcli.tui.widgets.session_rows import SessionRows
 from tests.tui.fakes import MODEL, FakeModel, Scripted, StampedStore, frozen_clock, make_workspace
 
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
@@ -128,7 +128,7 @@ def _ready(app: ChatApp, messages: int) -> Callable[[], bool]:
         conversation = app.chat.query_one(Conversation)
         rows = app.chat.query_one(SessionRows)
         return (
-            app.chat.session is not None
+            app.chat.controller.session is not None
             and len(conversation.blocks) >= messages
             and rows.row_count > 0
         )
@@ -246,7 +246,7 @@ def restore_picker(tmp: Path) -> Scene:
     async def before(pilot: Pilot[Any]) -> None:
         await _until(pilot, _ready(app, 6))
         await pilot.press("ctrl+r")
-        await _until(pilot, lambda: isinstance(app.screen, RestorePicker))
+        await _until(pilot, lambda: isinstance(app.screen, RestoreScreen))
         await pilot.press("down", "down")
         await pilot.pause(0.1)
 
@@ -273,7 +273,9 @@ def error(tmp: Path) -> Scene:
         await ready(pilot)
         app.chat.query_one(PromptInput).load_text("Now make it handle punctuation")
         await pilot.press("enter")
-        await _until(pilot, lambda: app.chat.turn is not None and app.chat.turn.is_finished)
+        await _until(
+            pilot, lambda: app.chat.turn_worker is not None and app.chat.turn_worker.is_finished
+        )
         await _until(pilot, lambda: app.chat.query_one(PromptInput).text != "")
         await pilot.pause(0.2)
 

@@ -9,21 +9,22 @@ import pytest
 
 from chatcli.config import Settings
 from chatcli.session import RestoreRecord, Session
-from chatcli.tui.ask_text import AskText
-from chatcli.tui.chat_screen import ChatScreen
-from chatcli.tui.checkpoints_pane import CheckpointRows, CheckpointsPane
-from chatcli.tui.conversation import Conversation
-from chatcli.tui.help_screen import HelpScreen
-from chatcli.tui.notes import RestoreNote
-from chatcli.tui.prompt import PromptInput
-from chatcli.tui.restore_picker import RestorePicker
-from chatcli.tui.status_bar import StatusBar
+from chatcli.tui.screens.ask_text_screen import AskTextScreen
+from chatcli.tui.screens.chat_screen import ChatScreen
+from chatcli.tui.screens.help_screen import HelpScreen
+from chatcli.tui.screens.restore_screen import RestoreScreen
+from chatcli.tui.widgets.checkpoint_rows import CheckpointRows
+from chatcli.tui.widgets.checkpoints_pane import CheckpointsPane
+from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.notes import RestoreNote
+from chatcli.tui.widgets.prompt_input import PromptInput
+from chatcli.tui.widgets.status_bar import StatusBar
 from tests.tui.conftest import send, wait_for
 from tests.tui.fakes import FakeModel, make_workspace
 
 
 def stored(app: Any) -> Session[Any]:
-    session = app.chat.session
+    session = app.chat.controller.session
     assert session is not None
     return Session.load(session.store, session.id)
 
@@ -70,7 +71,7 @@ async def test_unknown_slash_command_is_a_toast_and_keeps_the_text(make_app: Any
         await pilot.pause()
         assert app.chat.query_one(PromptInput).text == "/frobnicate now"
         assert any("Unknown command /frobnicate" in n.message for n in app._notifications)
-        assert app.chat.session is None  # nothing was sent
+        assert app.chat.controller.session is None  # nothing was sent
 
 
 async def test_double_slash_sends_a_slash(make_app: Any) -> None:
@@ -87,7 +88,7 @@ async def test_restore_through_the_picker_and_undo_it(make_app: Any) -> None:
         await send(pilot, "second question")
         assert len(stored(app).messages) == 4
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        await wait_for(pilot, lambda: isinstance(app.screen, RestoreScreen))
         picker = app.screen
         rows = picker.query_one(CheckpointRows)
         assert rows.highlighted == 0  # the newest checkpoint
@@ -105,12 +106,12 @@ async def test_restore_through_the_picker_and_undo_it(make_app: Any) -> None:
         assert session.records[-1].checkpoint == target.record.id
         await wait_for(pilot, lambda: shown_contents(app)[-1].startswith("You said: first"))
         note = app.chat.query_one(RestoreNote)
-        assert note.info.rolled_back == 2 and note.info.undo is not None
+        assert note.info.plan.rolls_back == 2 and note.info.undo is not None
         assert "kept" in str(note.render())
 
         # Undo: restore the checkpoint the note names.
         await send(pilot, "/restore")
-        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        await wait_for(pilot, lambda: isinstance(app.screen, RestoreScreen))
         rows = app.screen.query_one(CheckpointRows)
         undo = next(i for i, s in enumerate(rows.snapshots) if s.record.id == note.info.undo)
         rows.highlighted = undo
@@ -127,7 +128,7 @@ async def test_escape_closes_the_picker_without_restoring(make_app: Any) -> None
     async with app.run_test() as pilot:
         await send(pilot, "one")
         await send(pilot, "/restore")
-        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        await wait_for(pilot, lambda: isinstance(app.screen, RestoreScreen))
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
         assert not any(isinstance(r, RestoreRecord) for r in stored(app).records)
@@ -142,7 +143,7 @@ async def test_selecting_a_checkpoint_in_the_pane_opens_the_picker_on_it(make_ap
         rows = pane.query_one(CheckpointRows)
         rows.focus()
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RestorePicker))
+        await wait_for(pilot, lambda: isinstance(app.screen, RestoreScreen))
         chosen = app.screen.query_one(CheckpointRows).highlighted_snapshot
         assert chosen is not None and chosen.record.id == rows.snapshots[1].record.id
 
@@ -151,9 +152,9 @@ async def test_fork_continues_in_a_new_session(make_app: Any, workspace: Any) ->
     app = make_app()
     async with app.run_test() as pilot:
         await send(pilot, "shared start")
-        original = app.chat.session.id
+        original = app.chat.controller.session.id
         await send(pilot, "/fork")
-        await wait_for(pilot, lambda: app.chat.session.id != original)
+        await wait_for(pilot, lambda: app.chat.controller.session.id != original)
         fork = stored(app)
         assert fork.parent is not None and fork.parent.session == original
         assert [m.content for m in fork.messages] == [
@@ -178,13 +179,13 @@ async def test_new_rename_model_and_export(
         await wait_for(pilot, lambda: stored(app).model == "openai/other-model")
         assert app.chat.query_one(StatusBar).status.model == "openai/other-model"
         await send(pilot, "/export md")
-        session_id = app.chat.session.id
+        session_id = app.chat.controller.session.id
         exported = tmp_path / f"chatcli-{session_id}.md"
         await wait_for(pilot, lambda: exported.exists())
         assert "hello" in exported.read_text()
         assert oct(exported.stat().st_mode & 0o777) == "0o600"
         await send(pilot, "/new")
-        await wait_for(pilot, lambda: app.chat.session is None)
+        await wait_for(pilot, lambda: app.chat.controller.session is None)
         assert app.chat.query_one(Conversation).blocks == []
         assert len(workspace.sessions()) == 1  # /new writes nothing until a message
 
@@ -194,7 +195,7 @@ async def test_rename_without_a_title_asks_for_one(make_app: Any) -> None:
     async with app.run_test() as pilot:
         await send(pilot, "hello")
         await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, AskText))
+        await wait_for(pilot, lambda: isinstance(app.screen, AskTextScreen))
         field = app.screen.query_one("#ask-input")
         field.value = "Asked title"
         await pilot.press("enter")
@@ -202,7 +203,7 @@ async def test_rename_without_a_title_asks_for_one(make_app: Any) -> None:
 
 
 async def test_f1_and_slash_help_show_every_binding(make_app: Any) -> None:
-    from chatcli.tui import bindings
+    from chatcli.tui.commands.registry import COMMANDS
 
     app = make_app()
     async with app.run_test() as pilot:
@@ -210,7 +211,7 @@ async def test_f1_and_slash_help_show_every_binding(make_app: Any) -> None:
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one("#help-table")
         ids = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
-        assert {b.id for b in bindings.ALL} <= ids
+        assert {c.id for c in COMMANDS} <= ids
         await pilot.press("escape")
         await send(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
@@ -226,5 +227,5 @@ async def test_command_palette_offers_the_commands(make_app: Any) -> None:
         command = next(
             c for c in app.get_system_commands(app.chat) if c.title.startswith("/checkp")
         )
-        await command.callback()
+        command.callback()
         await wait_for(pilot, lambda: len(stored(app).checkpoints) == 2)

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_importing_the_app_does_not_import_litellm_or_the_dialogs() -> None:
     code = (
         "import sys, chatcli.tui.app, chatcli.tui.start\n"
-        "heavy = ['litellm', 'openai', 'textual.widgets._markdown', 'chatcli.tui.restore_picker']\n"
+        "heavy = ['litellm', 'openai', 'textual.widgets._markdown', 'chatcli.tui.screens.restore_screen']\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run(
@@ -33,9 +33,9 @@ def test_the_first_paint_imports_neither_pydantic_nor_the_other_commands() -> No
     """`chatcli` paints a skeleton before the settings, the store and `ask`/`sessions` load."""
     code = (
         "import sys, chatcli.cli, chatcli.cli.flags, chatcli.session.ids, chatcli.tui.app\n"
-        "import chatcli.tui.skeleton, chatcli.tui.start\n"
+        "import chatcli.tui.screens.skeleton_screen, chatcli.tui.start\n"
         "heavy = ['pydantic', 'chatcli.config', 'chatcli.cli.ask', 'chatcli.cli.sessions',\n"
-        "         'chatcli.cli.wiring', 'chatcli.tui.chat_screen']\n"
+        "         'chatcli.cli.wiring', 'chatcli.tui.screens.chat_screen']\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run(

@@ -16,8 +16,8 @@ from chatcli.paths import Paths
 from chatcli.session import Session
 from chatcli.store import JsonlStore
 from chatcli.tui.app import ChatApp
-from chatcli.tui.conversation import Conversation
-from chatcli.tui.prompt import PromptInput
+from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.prompt_input import PromptInput
 from tests.conftest import require_local_model
 from tests.model_server import ModelServer
 from tests.tui.conftest import send, wait_for
@@ -39,7 +39,7 @@ def real_app(tmp_path: Path, server: ModelServer) -> ChatApp:
 
 
 def saved(app: ChatApp) -> list[tuple[str, str, str]]:
-    session = app.chat.session
+    session = app.chat.controller.session
     assert session is not None
     return [(m.role, m.content, m.status) for m in Session.load(session.store, session.id).messages]
 
@@ -81,7 +81,9 @@ async def test_escape_during_a_real_stream_keeps_it_interrupted(
             what="the first tokens",
         )
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.chat.turn is not None and app.chat.turn.is_finished)
+        await wait_for(
+            pilot, lambda: app.chat.turn_worker is not None and app.chat.turn_worker.is_finished
+        )
         model_server.release()
         role, content, status = saved(app)[-1]
         assert (role, status) == ("assistant", "interrupted")

@@ -12,8 +12,8 @@ from chatcli.paths import Paths
 from chatcli.session import Session
 from chatcli.store import JsonlStore
 from chatcli.tui.app import ChatApp
-from chatcli.tui.prompt import PromptInput
-from chatcli.tui.secret_dialog import SecretDialog
+from chatcli.tui.screens.secret_screen import SecretScreen
+from chatcli.tui.widgets.prompt_input import PromptInput
 from tests.fake_keys import github_classic, openai_project
 from tests.model_server import ModelServer
 from tests.tui.conftest import wait_for
@@ -21,7 +21,7 @@ from tests.tui.fakes import MODEL, FakeModel, frozen_clock, make_workspace
 
 
 def saved_user_messages(app: ChatApp) -> list[str]:
-    session = app.chat.session
+    session = app.chat.controller.session
     if session is None:
         return []
     stored = Session.load(session.store, session.id)
@@ -29,7 +29,7 @@ def saved_user_messages(app: ChatApp) -> list[str]:
 
 
 def turn_done(app: ChatApp) -> bool:
-    return app.chat.turn is not None and app.chat.turn.is_finished
+    return app.chat.turn_worker is not None and app.chat.turn_worker.is_finished
 
 
 async def submit(pilot: Any, text: str) -> None:
@@ -45,7 +45,7 @@ async def test_send_redacted_saves_and_sends_the_redacted_text(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await submit(pilot, f"my key is {key}, why 401?")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog), what="the dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretScreen), what="the dialog")
         assert model.calls == [] and saved_user_messages(app) == []  # nothing yet
         shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert "1 OpenAI API key" in shown and key not in shown
@@ -62,7 +62,7 @@ async def test_send_as_typed_sends_the_key(make_app: Any, model: FakeModel) -> N
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await submit(pilot, f"token {key}")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog), what="the dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretScreen), what="the dialog")
         await pilot.click("#secret-send-button")
         await wait_for(pilot, lambda: turn_done(app), what="the turn")
         assert saved_user_messages(app) == [f"token {key}"]
@@ -75,13 +75,13 @@ async def test_edit_goes_back_to_the_prompt_with_the_text_intact(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await submit(pilot, text)
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog), what="the dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretScreen), what="the dialog")
         await pilot.press("escape")
         await pilot.pause()
         prompt = app.chat.query_one(PromptInput)
         assert app.screen is app.chat and prompt.has_focus
         assert prompt.text == text
-        assert app.chat.turn is None and model.calls == [] and saved_user_messages(app) == []
+        assert app.chat.turn_worker is None and model.calls == [] and saved_user_messages(app) == []
 
 
 async def test_no_dialog_for_ordinary_text_or_when_the_guard_is_off(
@@ -93,10 +93,10 @@ async def test_no_dialog_for_ordinary_text_or_when_the_guard_is_off(
     async with app.run_test(size=(100, 30)) as pilot:
         await submit(pilot, "commit 3f786850e387550fdab836ed7e6dc881de23001b")
         await wait_for(pilot, lambda: turn_done(app), what="the first turn")
-        first = app.chat.turn
+        first = app.chat.turn_worker
         await submit(pilot, f"as typed {key}")
-        await wait_for(pilot, lambda: app.chat.turn is not first and turn_done(app))
-        assert not isinstance(app.screen, SecretDialog)
+        await wait_for(pilot, lambda: app.chat.turn_worker is not first and turn_done(app))
+        assert not isinstance(app.screen, SecretScreen)
         assert saved_user_messages(app)[-1] == f"as typed {key}"
 
 
@@ -116,7 +116,7 @@ async def test_the_redacted_text_is_what_reaches_a_real_model_request(
     app = ChatApp(workspace, clock=frozen_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await submit(pilot, f"is {key} valid?")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog), what="the dialog")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretScreen), what="the dialog")
         await pilot.press("enter")  # the focused button: send redacted
         await wait_for(pilot, lambda: turn_done(app), timeout=30, what="the turn")
     (request,) = model_server.requests

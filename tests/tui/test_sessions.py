@@ -6,16 +6,16 @@ from typing import Any
 
 from chatcli.chat.workspace import Workspace
 from chatcli.session import Session
-from chatcli.tui.chat_screen import ChatScreen
-from chatcli.tui.checkpoints_pane import CheckpointRows
-from chatcli.tui.conversation import PAGE, Conversation
-from chatcli.tui.notes import EarlierMarker
-from chatcli.tui.prompt import PromptInput
-from chatcli.tui.resume_picker import ResumePicker
-from chatcli.tui.session_rows import SessionRows
-from chatcli.tui.sidebar import SessionsSidebar
+from chatcli.tui.screens.chat_screen import ChatScreen
+from chatcli.tui.screens.resume_screen import ResumeScreen
 from chatcli.tui.start import Start
-from chatcli.tui.state_pane import StatePane
+from chatcli.tui.widgets.checkpoint_rows import CheckpointRows
+from chatcli.tui.widgets.conversation import PAGE, Conversation
+from chatcli.tui.widgets.notes import EarlierMarker
+from chatcli.tui.widgets.prompt_input import PromptInput
+from chatcli.tui.widgets.session_rows import SessionRows
+from chatcli.tui.widgets.sessions_sidebar import SessionsSidebar
+from chatcli.tui.widgets.state_pane import StatePane
 from tests.tui.conftest import send, wait_for
 
 
@@ -39,9 +39,9 @@ async def test_continue_opens_the_most_recent_session(make_app: Any, workspace: 
     newer.update_state(lambda s: s.model_copy(update={"facts": {"k": "v"}}))
     app = make_app(Start(mode="continue"))
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_for(pilot, lambda: app.chat.session is not None)
+        await wait_for(pilot, lambda: app.chat.controller.session is not None)
         await wait_for(pilot, lambda: shown(app) == ["new question", "new answer"])
-        assert app.chat.session.id == newer.id
+        assert app.chat.controller.session.id == newer.id
         await wait_for(pilot, lambda: app.chat.query_one(StatePane).state == {"facts": {"k": "v"}})
         assert app.chat.query_one(CheckpointRows).row_count == 1
         assert app.focused is app.chat.query_one(PromptInput)
@@ -54,8 +54,8 @@ async def test_quitting_and_resuming_shows_the_same_session(
     async with app.run_test(size=(160, 45)) as pilot:
         await send(pilot, "remember me")
         await send(pilot, "/checkpoint mine")
-        await wait_for(pilot, lambda: len(app.chat.session.checkpoints) == 2)
-        session_id = app.chat.session.id
+        await wait_for(pilot, lambda: len(app.chat.controller.session.checkpoints) == 2)
+        session_id = app.chat.controller.session.id
         before = shown(app)
     again = make_app(Start(mode="resume", session_id=session_id))
     async with again.run_test(size=(160, 45)) as pilot:
@@ -70,7 +70,7 @@ async def test_resume_of_a_missing_session_says_so_and_starts_fresh(make_app: An
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: app._notifications)
         assert any("No session named 'no-such-session'" in n.message for n in app._notifications)
-        assert isinstance(app.screen, ChatScreen) and app.chat.session is None
+        assert isinstance(app.screen, ChatScreen) and app.chat.controller.session is None
 
 
 async def test_the_resume_picker_searches_content_and_previews(
@@ -81,7 +81,7 @@ async def test_the_resume_picker_searches_content_and_previews(
     seed(workspace, "about fish", ("fish?", "they swim"))
     app = make_app(Start(mode="pick"))
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ResumePicker))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumeScreen))
         rows = app.screen.query_one(SessionRows)
         await wait_for(pilot, lambda: rows.row_count == 3)
         await pilot.press("ctrl+f", *"mailman")
@@ -92,17 +92,17 @@ async def test_the_resume_picker_searches_content_and_previews(
         await pilot.press("enter")  # from the search box to the list
         await pilot.press("enter")  # open it
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
-        await wait_for(pilot, lambda: app.chat.session is not None)
-        assert app.chat.session.id == dogs.id
+        await wait_for(pilot, lambda: app.chat.controller.session is not None)
+        assert app.chat.controller.session.id == dogs.id
         await wait_for(pilot, lambda: shown(app) == ["and dogs?", "they bark at the mailman"])
 
 
 async def test_escape_in_the_resume_picker_starts_a_new_session(make_app: Any) -> None:
     app = make_app(Start(mode="pick"))
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ResumePicker))
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumeScreen))
         await pilot.press("escape")
-        assert isinstance(app.screen, ChatScreen) and app.chat.session is None
+        assert isinstance(app.screen, ChatScreen) and app.chat.controller.session is None
 
 
 async def test_the_sidebar_filters_by_content_and_opens_a_session(
@@ -121,8 +121,8 @@ async def test_the_sidebar_filters_by_content_and_opens_a_session(
         await pilot.press("enter")
         assert app.focused is rows
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.chat.session is not None)
-        assert app.chat.session.id == second.id
+        await wait_for(pilot, lambda: app.chat.controller.session is not None)
+        assert app.chat.controller.session.id == second.id
         assert app.chat.query_one(SessionsSidebar).rows.current == second.id
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from chatcli.session import ChatMessage, Session
-from chatcli.tui.chat_screen import ChatScreen
-from chatcli.tui.conversation import Conversation
+from chatcli.tui.screens.chat_screen import ChatScreen
+from chatcli.tui.screens.state_editor_screen import StateEditorScreen
 from chatcli.tui.start import Start
-from chatcli.tui.state_editor import StateEditor
-from chatcli.tui.state_pane import StatePane
-from chatcli.tui.status_bar import StatusBar
+from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.state_pane import StatePane
+from chatcli.tui.widgets.status_bar import StatusBar
 from tests.tui.conftest import send, wait_for
 from tests.tui.fakes import FakeModel, make_workspace
 
@@ -29,7 +29,7 @@ async def test_two_windows_on_one_session_both_write_and_see_each_other(
     a = make_app(ws=ws_a)
     async with a.run_test(size=(100, 30)) as pilot_a:
         await send(pilot_a, "from window A")
-        session_id = a.chat.session.id
+        session_id = a.chat.controller.session.id
         b = make_app(Start(mode="resume", session_id=session_id), ws=ws_b)
         async with b.run_test(size=(100, 30)) as pilot_b:
             await wait_for(pilot_b, lambda: len(shown(b)) == 2)
@@ -51,23 +51,23 @@ async def test_editing_the_state_writes_a_line_by_user(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("f5")
-        assert isinstance(app.screen, StateEditor)
+        assert isinstance(app.screen, StateEditorScreen)
         editor = app.screen.query_one("#state-json")
         editor.load_text("{not json")
         await pilot.press("ctrl+s")
-        assert isinstance(app.screen, StateEditor)
+        assert isinstance(app.screen, StateEditorScreen)
         assert "Not valid JSON" in str(app.screen.query_one("#state-error").render())
         editor.load_text('{"facts": {"name": 3}}')  # facts are strings: the model refuses it
         await pilot.press("ctrl+s")
         await wait_for(
             pilot, lambda: "string" in str(app.screen.query_one("#state-error").render())
         )
-        assert isinstance(app.screen, StateEditor)
+        assert isinstance(app.screen, StateEditorScreen)
         editor.load_text('{"facts": {"name": "Ada"}}')
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
-        await wait_for(pilot, lambda: app.chat.session is not None)
-        session = Session.load(app.chat.session.store, app.chat.session.id)
+        await wait_for(pilot, lambda: app.chat.controller.session is not None)
+        session = Session.load(app.chat.controller.session.store, app.chat.controller.session.id)
         record = session.view.state_record
         assert record is not None and record.by == "user"
         assert record.state == {"facts": {"name": "Ada"}}

@@ -17,9 +17,9 @@ from chatcli.chat.workspace import Workspace
 from chatcli.config import Settings
 from chatcli.errors import ChatcliError, SessionNotFound
 from chatcli.session import Session
-from chatcli.tui.app import ChatApp
-from chatcli.tui.chat_screen import ChatScreen
-from chatcli.tui.skeleton import Skeleton
+from chatcli.tui.app import ChatApp, WorkspaceFactory
+from chatcli.tui.screens.chat_screen import ChatScreen
+from chatcli.tui.screens.skeleton_screen import SkeletonScreen
 from chatcli.tui.start import Start
 from tests.tui.conftest import wait_for
 from tests.tui.fakes import FakeModel, frozen_clock, make_workspace
@@ -52,7 +52,7 @@ class CountingFactory:
 
 
 def app_on(factory: Callable[[], Workspace], start: Start) -> ChatApp:
-    return ChatApp(factory, start, clock=frozen_clock)
+    return ChatApp(WorkspaceFactory(factory), start, clock=frozen_clock)
 
 
 async def test_the_first_frame_is_a_skeleton_then_the_chat_screen(workspace: Workspace) -> None:
@@ -61,11 +61,11 @@ async def test_the_first_frame_is_a_skeleton_then_the_chat_screen(workspace: Wor
     app = app_on(factory, Start())
     async with app.run_test() as pilot:
         await pilot.pause(0.1)
-        assert isinstance(app.screen, Skeleton) and factory.built == 0
+        assert isinstance(app.screen, SkeletonScreen) and factory.built == 0
         factory.gate.set()
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="the chat screen")
         assert factory.built == 1
-        assert app.chat.session is None and len(app.screen_stack) == 2
+        assert app.chat.controller.session is None and len(app.screen_stack) == 2
 
 
 async def test_resume_opens_the_session_once(workspace: Workspace) -> None:
@@ -106,14 +106,18 @@ async def test_the_offline_model_is_called_out_under_the_status_bar(tmp_path: An
     app = app_on(lambda: ws, Start(mode="resume", session_id=tiny.id))
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
-        await wait_for(pilot, lambda: app.chat.session is not None)
+        await wait_for(pilot, lambda: app.chat.controller.session is not None)
         note = app.chat.query_one("#model-note", Static)
         assert note.display
         assert "local/qwen-tiny is a tiny offline model" in str(note.render())
         assert "not for real work" in str(note.render())
         app.chat.open_session(hosted.id)
         await wait_for(
-            pilot, lambda: app.chat.session is not None and app.chat.session.id == hosted.id
+            pilot,
+            lambda: (
+                app.chat.controller.session is not None
+                and app.chat.controller.session.id == hosted.id
+            ),
         )
         await pilot.pause()
         assert not note.display

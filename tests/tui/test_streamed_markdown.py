@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatcli.tui.conversation import Conversation
-from chatcli.tui.streamed_markdown import SEGMENT_CHARS, StreamedMarkdown, safe_break
+from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.streamed_markdown import SEGMENT_CHARS, StreamedMarkdown, safe_break
 from tests.tui.conftest import wait_for
 from tests.tui.fakes import FakeModel, Scripted
 
@@ -35,6 +35,8 @@ async def test_a_long_reply_is_split_into_segments_that_add_up(
         await wait_for(pilot, lambda: body.text == "".join(pieces))
         assert body.segments >= len(body.text) // (SEGMENT_CHARS + len(paragraph)) > 1
         model.gate.set()
-        await wait_for(pilot, lambda: app.chat.turn is not None and app.chat.turn.is_finished)
-        assert app.chat.session is not None
-        assert app.chat.session.messages[-1].content == "".join(pieces)
+        await wait_for(
+            pilot, lambda: app.chat.turn_worker is not None and app.chat.turn_worker.is_finished
+        )
+        assert app.chat.controller.session is not None
+        assert app.chat.controller.session.messages[-1].content == "".join(pieces)

@@ -11,25 +11,25 @@ from chatcli.chat.workspace import Workspace
 from chatcli.errors import ModelError
 from chatcli.session import Session
 from chatcli.tui.app import ChatApp
-from chatcli.tui.chat_screen import ChatScreen
-from chatcli.tui.conversation import Conversation
-from chatcli.tui.notes import ErrorNote
-from chatcli.tui.prompt import PromptInput
-from chatcli.tui.state_pane import StatePane
-from chatcli.tui.status_bar import StatusBar
+from chatcli.tui.screens.chat_screen import ChatScreen
+from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.notes import ErrorNote
+from chatcli.tui.widgets.prompt_input import PromptInput
+from chatcli.tui.widgets.state_pane import StatePane
+from chatcli.tui.widgets.status_bar import StatusBar
 from tests.tui.conftest import wait_for
 from tests.tui.fakes import FakeModel, Scripted
 
 
 def stored(app: ChatApp) -> Session[Any]:
     """The open session as the store has it now (a fresh read of the log)."""
-    session = app.chat.session
+    session = app.chat.controller.session
     assert session is not None
     return Session.load(session.store, session.id)
 
 
 def turn_done(app: ChatApp) -> bool:
-    return app.chat.turn is not None and app.chat.turn.is_finished
+    return app.chat.turn_worker is not None and app.chat.turn_worker.is_finished
 
 
 async def test_enter_sends_and_the_reply_streams_in(make_app: Any, model: FakeModel) -> None:
@@ -61,7 +61,7 @@ async def test_enter_sends_and_the_reply_streams_in(make_app: Any, model: FakeMo
         assert [b.message.role for b in blocks if b.message] == ["user", "assistant"]
         assert conversation.streaming is None and not blocks[-1].has_class("-streaming")
         assert app.focused is app.chat.query_one(PromptInput)
-        assert app.chat.query_one(StatusBar).status.usage.tokens == 20
+        assert app.chat.query_one(StatusBar).status.usage.total_tokens == 20
 
 
 async def test_no_file_is_written_before_the_first_message(
@@ -71,7 +71,7 @@ async def test_no_file_is_written_before_the_first_message(
     async with app.run_test() as pilot:
         await pilot.pause(0.3)
         assert workspace.sessions() == []
-        assert app.chat.session is None
+        assert app.chat.controller.session is None
         await pilot.press(*"first", "enter")
         await wait_for(pilot, lambda: turn_done(app))
         assert [s.messages for s in workspace.sessions()] == [2]
@@ -133,7 +133,7 @@ async def test_without_a_model_the_turn_fails_in_words(
     ws = make_workspace(tmp_path, model, settings=Settings())
     app = make_app(ws=ws)
     async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: app.chat.model_problem is not None)
+        await wait_for(pilot, lambda: app.chat.controller.model_problem is not None)
         await pilot.pause()
         assert type(app.screen).__name__ == "NoModelScreen"
         await pilot.press("escape")

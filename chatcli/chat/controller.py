@@ -1,0 +1,325 @@
+"""ChatController: one open session, its engine, the I/O lock and the turn, for a face.
+
+The TUI's chat screen drives it: the screen turns keys into calls and renders
+what the controller holds; the controller does the work and knows nothing of
+Textual, so every behaviour here is tested without a terminal.
+
+Everything runs on the face's event loop. Store and model I/O happens in
+threads (`asyncio.to_thread`) under `io`, one session action at a time, and the
+controller's own fields change only on the loop, so a screen may read them
+whenever it renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from chatcli.chat.engine import ChatEngine
+from chatcli.chat.events import TurnEvent
+from chatcli.chat.exports import write_export
+from chatcli.chat.tally import LogTally
+from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
+from chatcli.chat.workspace import Workspace
+from chatcli.errors import ChatcliError
+from chatcli.session.chain import restore_plan
+from chatcli.session.records import StateRecord
+from chatcli.session.session import Session
+
+T = TypeVar("T")
+
+SHARED_SECONDS = 60.0
+"""How long after another window's last write the session counts as shared."""
+BUSY = "Wait for the reply to finish (Esc stops it)."
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a session action did."""
+
+    note: str = ""
+    """What to tell the person (a toast), or nothing."""
+    switched: bool = False
+    """Another session (or a new, unsaved one) is open now."""
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What following the log found: lines another window wrote, or why it could not look."""
+
+    count: int = 0
+    problem: str = ""
+
+
+async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking I/O in a thread; a cancel waits for it to finish rather than abandon it."""
+    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
+class ChatController:
+    """The open session (or a new one, created with its first message) and its turns."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        model: str | None = None,
+        agent: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`model` and `agent`: what the command line asked for (`-m`, `--agent`)."""
+        self.workspace = workspace
+        self.agent = agent
+        self.flag_model = model
+        """`-m`: the model for every session opened or created in this window."""
+        self.pending_model = model
+        """The model for the next new session."""
+        self.pending_title = ""
+        self.session: Session[Any] | None = None
+        self.engine: ChatEngine | None = None
+        self.turn = TurnState()
+        self.tally = LogTally()
+        self.io = asyncio.Lock()
+        """One session action at a time: turns, edits and following the log."""
+        self.default_model: str | None = workspace.settings.model
+        """The model a new session gets when none is named (known once `check_model` ran)."""
+        self.model_problem: str | None = None
+        self._monotonic = monotonic
+        self._shared_at = -math.inf
+
+    # -- what the face shows -----------------------------------------------------------
+
+    @property
+    def model_name(self) -> str | None:
+        """The model that answers the next message."""
+        if self.engine is not None:
+            return self.engine.model_name
+        if self.session is not None:
+            return self.session.model
+        return self.pending_model or self.workspace.settings.model
+
+    @property
+    def agent_name(self) -> str | None:
+        """The open session's agent (or the one `--agent` named for a new session)."""
+        if self.session is not None and self.session.agent:
+            return self.session.agent
+        return self.agent
+
+    @property
+    def model_note(self) -> str | None:
+        """A caution about the answering model (the tiny offline one), or None."""
+        return self.workspace.model_note(self.model_name)
+
+    @property
+    def shared(self) -> bool:
+        """Another window wrote to this session in the last minute."""
+        return self._monotonic() - self._shared_at < SHARED_SECONDS
+
+    @property
+    def needs_model(self) -> bool:
+        """No model can answer: sending would only fail (say how to configure one)."""
+        return self.model_problem is not None and self.engine is None and not self.pending_model
+
+    def refusal(self, doing: str | None = None) -> str | None:
+        """Why a session action cannot run now (`doing` needs a saved session), or None."""
+        if self.turn.running:
+            return BUSY
+        if doing and self.session is None:
+            return f"Nothing to {doing} yet: send a message first."
+        return None
+
+    # -- start-up and opening ------------------------------------------------------------
+
+    async def check_model(self) -> str | None:
+        """Work out the default model; None, or how to configure one when none is usable."""
+
+        def check() -> tuple[str | None, str | None]:
+            return self.workspace.default_model(self.agent_name), self.workspace.model_problem()
+
+        self.default_model, self.model_problem = await asyncio.to_thread(check)
+        return self.model_problem
+
+    def show(self, session: Session[Any] | None, engine: ChatEngine | None = None) -> bool:
+        """Make `session` the open one (None: a new, unsaved session); whether it changed."""
+        changed = session is not self.session
+        self.session, self.engine = session, engine
+        if changed:
+            self.tally = LogTally()
+            self._shared_at = -math.inf
+        return changed
+
+    async def open(self, session_id: str) -> Done:
+        """Open a stored session."""
+        async with self.io:
+            session = await asyncio.to_thread(self.workspace.open_session, session_id)
+        self.show(session)
+        return Done(switched=True)
+
+    async def open_latest(self) -> Done:
+        """Open the most recent session (a new one when there is none)."""
+        summary = await asyncio.to_thread(self.workspace.most_recent)
+        if summary is None:
+            self.show(None)
+            return Done("No sessions yet: this is a new one.", switched=True)
+        return await self.open(summary.id)
+
+    async def build_engine(self) -> None:
+        """Build the open session's engine (its agent file, its prompt template)."""
+        async with self.io:
+            await self._engine()
+
+    async def _engine(self) -> ChatEngine:
+        """The open session's engine, creating the session first if need be (hold `io`)."""
+        session = self.session
+        if session is None:
+            session = await _in_thread(
+                lambda: self.workspace.new_session(
+                    title=self.pending_title, model=self.pending_model, agent=self.agent
+                )
+            )
+            self.show(session)
+        engine = self.engine
+        if engine is None or engine.session is not session:
+            engine = await asyncio.to_thread(self.workspace.engine_for, session)
+            model = self.flag_model
+            if model and model != session.model:
+                await _in_thread(engine.set_model, model)
+            if self.session is session:
+                self.engine = engine
+        return engine
+
+    # -- session actions -------------------------------------------------------------------
+
+    def _saved(self) -> Session[Any]:
+        if self.session is None:
+            raise ChatcliError("There is no saved session yet.", "Send a message first.")
+        return self.session
+
+    async def checkpoint(self, label: str = "") -> Done:
+        """Checkpoint the view now."""
+        session = self._saved()
+        async with self.io:
+            record = await _in_thread(session.checkpoint, label)
+        named = f" “{label}”" if label else ""
+        return Done(f"Checkpoint {record.id}{named} saved.")
+
+    async def restore(self, checkpoint_id: str) -> Done:
+        """Roll the view back (or forward) to a checkpoint; nothing leaves the log."""
+        session = self._saved()
+
+        def restore() -> int:
+            plan = restore_plan(session.view, session.checkpoint_by_id(checkpoint_id))
+            session.restore(checkpoint_id)
+            return plan.rolls_back
+
+        async with self.io:
+            rolled = await _in_thread(restore)
+        noun = "message" if rolled == 1 else "messages"
+        return Done(f"Restored {checkpoint_id}: {rolled} {noun} rolled back, kept in the log.")
+
+    async def fork(self) -> Done:
+        """Continue in a new session that starts with this conversation."""
+        session = self._saved()
+        async with self.io:
+            fork = await _in_thread(session.fork)
+            engine = await asyncio.to_thread(self.workspace.engine_for, fork)
+        self.show(fork, engine)
+        note = f"Forked into {fork.id}: you are now in the copy; the original is unchanged."
+        return Done(note, switched=True)
+
+    def new_session(self) -> Done:
+        """Start a new session (saved when its first message is sent)."""
+        self.pending_model = self.model_name
+        self.pending_title = ""
+        self.show(None)
+        return Done("New session.", switched=True)
+
+    async def rename(self, title: str) -> Done:
+        """Give the session a title (the new one gets it when it is saved)."""
+        if self.session is None:
+            self.pending_title = title
+            return Done(f"Title “{title}” is used when the session is saved.")
+        session = self.session
+        async with self.io:
+            await _in_thread(session.rename, title)
+        return Done(f"Renamed to “{title}”.")
+
+    async def set_model(self, name: str) -> Done:
+        """Use another model from the next reply on."""
+        if self.session is None:
+            self.pending_model = name
+            return Done(f"Model: {name}.")
+        async with self.io:
+            engine = await self._engine()
+            await _in_thread(engine.set_model, name)
+        return Done(f"Model: {name} from the next reply on.")
+
+    async def export(self, folder: Path, fmt: str) -> Done:
+        """Write the conversation to a new 0600 file in `folder`, as `md`, `json` or `jsonl`."""
+        session = self._saved()
+        async with self.io:
+            text = await asyncio.to_thread(self.workspace.export, session, fmt)
+        written = await asyncio.to_thread(write_export, folder, session.id, fmt, text)
+        return Done(f"Exported to {written}.")
+
+    async def save_state(self, data: dict[str, Any]) -> StateRecord | None:
+        """A person's edit of the state (ChatcliError when it does not validate)."""
+        async with self.io:
+            engine = await self._engine()
+            return await engine.edit_state(data)
+
+    @property
+    def can_follow(self) -> bool:
+        """Whether `follow` would look now (a session is open and nothing else holds `io`)."""
+        return self.session is not None and not self.io.locked() and not self.turn.running
+
+    async def follow(self) -> Followed:
+        """Take in lines another window appended (skipped while anything else holds `io`)."""
+        session = self.session
+        if session is None or not self.can_follow:
+            return Followed()
+        async with self.io:
+            try:
+                fresh = await asyncio.to_thread(session.refresh)
+            except ChatcliError as exc:
+                return Followed(problem=exc.sentence())
+        if fresh and session is self.session:
+            self._shared_at = self._monotonic()
+        return Followed(len(fresh))
+
+    # -- turns -------------------------------------------------------------------------------
+
+    def begin_turn(self, text: str) -> None:
+        """A turn starts with `text` (as typed); `run_turn` runs it."""
+        if self.turn.running:
+            raise ChatcliError(BUSY)
+        self.turn = TurnState.sending(text)
+
+    async def run_turn(self, text: str) -> AsyncIterator[TurnEvent]:
+        """Send `text` and yield what happens (chatcli.chat.events); `turn` follows along."""
+        async with self.io:
+            engine = await self._engine()
+            async for event in engine.send(text):
+                self.turn = self.turn.after(event)
+                yield event
+
+    def end_turn(self, *, stopped: bool = False, crash: str | None = None) -> TurnEnd:
+        """The turn is over (finished, stopped, or broken with `crash`); back to idle."""
+        turn, self.turn = self.turn, TurnState()
+        failed = crash is not None or turn.phase is TurnPhase.FAILED
+        unsent = not turn.saved and (stopped or failed)
+        return TurnEnd(
+            give_back=turn.text if failed or unsent else None,
+            failure=crash,
+            stopped=stopped,
+        )

@@ -1,0 +1,142 @@
+"""ChatView: how the chat screen shows the controller's state: the panes and a turn.
+
+`sync` brings the conversation, the state and checkpoints panes and the status
+bar in line with the open session's view. A turn: the screen's turn worker
+iterates `ChatController.run_turn` and posts each event; the screen's handlers
+hand them here, on the UI thread. Reply text is buffered, and bursts of
+`ReplyGrew` merge into one message, so a fast stream never floods the queue.
+Esc cancels the worker: the engine keeps what arrived, marked interrupted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.worker import Worker, WorkerState
+
+from chatcli.chat.controller import ChatController
+from chatcli.chat.events import (
+    CheckpointSaved,
+    MessageSaved,
+    ReplyStarted,
+    StateChanged,
+    TurnEvent,
+    TurnFailed,
+)
+from chatcli.errors import ChatcliError
+from chatcli.session.chain import restore_info
+from chatcli.tui.support.delta_buffer import DeltaBuffer
+from chatcli.tui.widgets.checkpoints_pane import CheckpointsPane
+from chatcli.tui.widgets.model_note import ModelNote
+from chatcli.tui.widgets.state_pane import StatePane
+from chatcli.tui.widgets.status_bar import StatusBar, StatusLine, busy_text
+
+if TYPE_CHECKING:
+    from chatcli.tui.screens.chat_screen import ChatScreen
+
+
+class ChatView:
+    """Renders one chat screen from its controller."""
+
+    def __init__(self, screen: ChatScreen, controller: ChatController) -> None:
+        self.screen = screen
+        self.controller = controller
+
+    async def sync(self, *, jump: bool = False) -> None:
+        """Bring every pane in line with the open session's view; `jump` scrolls to the end."""
+        screen, controller = self.screen, self.controller
+        session = controller.session
+        screen.sidebar.mark_current(session.id if session else None)
+        if session is None:
+            screen.query_one(StatePane).show({}, None)
+            screen.query_one(CheckpointsPane).show({})
+            self.update_status()
+            return
+        view = session.view
+        controller.tally.update(session.records)
+        conversation = screen.conversation
+        conversation.states = controller.tally.states
+        conversation.model = view.model
+        await conversation.show(view.head, restore_info(view, session.records), jump=jump)
+        screen.query_one(StatePane).show(view.state, view.state_record)
+        restored = view.restores[-1] if view.restores else None
+        current = restored.checkpoint if restored and restored.seq == view.last_seq else None
+        screen.query_one(CheckpointsPane).show(view.snapshots, current)
+        self.update_status()
+
+    def update_status(self) -> None:
+        """The status bar (and the model's caution under it) as the controller has them."""
+        controller = self.controller
+        session = controller.session
+        self.screen.query_one(ModelNote).show(controller.model_note)
+        self.screen.query_one(StatusBar).status = StatusLine(
+            model=controller.model_name,
+            agent=controller.agent_name,
+            usage=controller.tally.usage,
+            location=session.location if session else None,
+            shared=controller.shared,
+            busy=busy_text(controller.turn),
+        )
+
+    # -- a turn ------------------------------------------------------------------------
+
+    async def grew(self, buffer: DeltaBuffer) -> None:
+        """More reply text arrived."""
+        text = buffer.take()
+        if text:
+            conversation = self.screen.conversation
+            if conversation.streaming is None:
+                await conversation.start_reply(self.controller.model_name)
+            conversation.feed(text)
+
+    async def progressed(self, event: TurnEvent) -> None:
+        """The engine said what happened (a message saved, a reply started, a failure…)."""
+        screen = self.screen
+        if isinstance(event, MessageSaved):
+            await self.sync(jump=event.message.role == "user")
+        elif isinstance(event, ReplyStarted):
+            await screen.conversation.start_reply(event.model)
+        elif isinstance(event, StateChanged | CheckpointSaved):
+            await self.sync()
+        elif isinstance(event, TurnFailed):
+            await self.failed(event.error.sentence())
+        self.update_status()
+
+    async def failed(self, sentence: str) -> None:
+        """The turn failed: say so, and mark it in the conversation if no message does."""
+        screen = self.screen
+        screen.notify(sentence, title="The reply failed", severity="error", timeout=8)
+        await self.sync()
+        session = self.controller.session
+        head = session.view.head if session else None
+        if head is None or head.message.role != "assistant" or head.message.status != "error":
+            await screen.conversation.add_error(sentence)
+
+    async def over(self, worker: Worker[Any], state: WorkerState) -> None:
+        """The turn worker ended (done, cancelled, or broken)."""
+        screen = self.screen
+        crash = error_sentence(screen, worker) if state == WorkerState.ERROR else None
+        end = self.controller.end_turn(stopped=state == WorkerState.CANCELLED, crash=crash)
+        screen.refresh_bindings()
+        await screen.conversation.drop_reply()
+        if end.failure:
+            await self.failed(end.failure)
+        elif self.controller.session is not None:
+            await self.sync()
+        if end.stopped:
+            screen.notify("Reply stopped. What arrived is kept, marked interrupted.")
+        prompt = screen.prompt
+        if end.give_back and not prompt.text:
+            prompt.load_text(end.give_back)  # keep what the person wrote, to retry
+            prompt.move_cursor(prompt.document.end)
+        self.update_status()
+        screen.sidebar.reload()
+
+
+def error_sentence(screen: ChatScreen, worker: Worker[Any]) -> str:
+    """Why a worker failed, in one sentence (and in the log, when it was not ours)."""
+    error = worker.error
+    if isinstance(error, ChatcliError):
+        return error.sentence()
+    screen.log.error("worker failed", worker=worker.name, error=repr(error))
+    return f"Something went wrong: {type(error).__name__}: {error}"

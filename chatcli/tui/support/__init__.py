@@ -1,0 +1,1 @@
+"""Helpers the screens and widgets share: the clock, key names, text, start-up marks."""
