@@ -305,6 +305,33 @@ def test_remember_tool_changes_the_state_and_the_next_system_prompt(
     assert "Ada" in system_prompt(model_server.requests[2].body)
 
 
+def test_flags_before_ask_are_honoured(
+    home: Path, env: dict[str, str], model_server: ModelServer
+) -> None:
+    """`chatcli --api-base URL -m MODEL ask …` is how people type it: it must not fall back
+    to the default model (here there is none, so ignoring the flags fails the turn)."""
+    model_server.reply_text("Heard you.")
+    run = invoke(["--api-base", model_server.url, "-m", MODEL, "ask", "-s", "front", "hi"], env)
+    assert run.ok().stdout == "Heard you.\n"
+    (request,) = model_server.requests
+    assert request.body["model"] == "test-model"
+    assert log_lines(home, "front")[0]["model"] == MODEL
+
+    # -c before `ask` continues too; a flag after `ask` wins over the same flag before it
+    wrong = "http://127.0.0.1:9/v1"  # nothing listens there
+    run = invoke(
+        ["--api-base", wrong, "-m", MODEL, "-c", "ask", "--api-base", model_server.url, "again"],
+        env,
+    )
+    assert run.ok().stdout == "You said: again\n"
+    assert [m["content"] for m in log_messages(home, "front")][-2:] == ["again", "You said: again"]
+
+
+def test_flags_before_other_subcommands_are_refused(env: dict[str, str]) -> None:
+    assert_usage_error(invoke(["-m", MODEL, "sessions", "list"], env), "-m", "sessions")
+    assert_usage_error(invoke(["--resume", "x", "ask", "hi"], env), "ask -s ID")
+
+
 def test_ask_refuses_bad_arguments(env: dict[str, str], model_server: ModelServer) -> None:
     assert_usage_error(ask(env, model_server, "-s", "x", "-c", "hi"), "-c")
     assert_one_error_line(ask(env, model_server, "-", stdin="  \n"), "empty")

@@ -54,14 +54,39 @@ def main(
 
     With no command, opens the chat window.
     """
+    from chatcli.cli.flags import BeforeSubcommand, Flags
+
+    flags = Flags(model=model, api_base=api_base, agent=agent)
     if ctx.invoked_subcommand is not None:
+        _pass_on(ctx, flags, cont, resume)
+        ctx.obj = BeforeSubcommand(flags, cont)
         return
     if cont and resume is not None:
         raise click.UsageError("Use either -c/--continue or --resume, not both.")
-    from chatcli.cli.flags import Flags
-
-    flags = Flags(model=model, api_base=api_base, agent=agent)
     run_safely(lambda: _open_tui(flags, cont, resume))
+
+
+def _pass_on(ctx: click.Context, flags: Flags, cont: bool, resume: str | None) -> None:
+    """Flags before a subcommand: `ask` takes them (its own win); the others refuse them."""
+    given = [name for name, value in _given_flags(flags, cont, resume) if value]
+    if ctx.invoked_subcommand == "ask":
+        if resume is not None:
+            raise click.UsageError("To continue a named session, use: chatcli ask -s ID PROMPT")
+    elif given:
+        raise click.UsageError(
+            f"{', '.join(given)} go with the chat window or 'ask', "
+            f"not with '{ctx.invoked_subcommand}'."
+        )
+
+
+def _given_flags(flags: Flags, cont: bool, resume: str | None) -> list[tuple[str, object]]:
+    return [
+        ("-c", cont),
+        ("--resume", resume is not None),
+        ("-m", flags.model),
+        ("--api-base", flags.api_base),
+        ("--agent", flags.agent),
+    ]
 
 
 def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:

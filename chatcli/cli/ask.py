@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from chatcli.cli.errors import fail, run_safely
+from chatcli.cli.flags import BeforeSubcommand
 from chatcli.cli.wiring import Flags, workspace
 from chatcli.errors import ChatcliError
 from chatcli.session import check_id
@@ -28,7 +29,9 @@ from chatcli.session import check_id
     is_flag=True,
     help="Send API keys, tokens and passwords as typed (else they become [redacted]).",
 )
+@click.pass_context
 def ask(
+    ctx: click.Context,
     prompt: str,
     session_id: str | None,
     cont: bool,
@@ -38,7 +41,17 @@ def ask(
     as_json: bool,
     allow_secrets: bool,
 ) -> None:
-    """Ask one question (PROMPT, or - to read stdin) and stream the reply."""
+    """Ask one question (PROMPT, or - to read stdin) and stream the reply.
+
+    -m, --api-base, --agent and -c may also come before `ask`
+    (`chatcli -m MODEL ask …`); the ones after it win.
+    """
+    before = ctx.obj
+    if isinstance(before, BeforeSubcommand):  # flags given before `ask` (chatcli.cli.main)
+        model = model or before.flags.model
+        api_base = api_base or before.flags.api_base
+        agent = agent or before.flags.agent
+        cont = cont or before.cont
     if session_id is not None and cont:
         raise click.UsageError("Use either -s/--session or -c/--continue, not both.")
     if prompt == "-":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -12,3 +13,10 @@ class Flags:
     model: str | None = None
     api_base: str | None = None
     agent: str | None = None
+
+
+class BeforeSubcommand(NamedTuple):
+    """What was given before a subcommand (`chatcli -m MODEL -c ask …`), for `ask`."""
+
+    flags: Flags
+    cont: bool
