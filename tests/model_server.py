@@ -3,7 +3,18 @@
 Each request to ``POST /v1/chat/completions`` takes the next scripted `Reply`
 (or, when the script is empty, echoes the last user message). Streams are SSE
 over HTTP/1.1 chunked encoding, shaped like OpenAI's, so litellm's real client
-can talk to it. Run ``python -m tests.model_server --port 0`` to serve echoes.
+can talk to it.
+
+Run it by hand to try chatcli without a key (``--help`` lists the flags)::
+
+    python -m tests.model_server --port 8080 --delay 0.05 --tools --errors
+    chatcli --api-base http://127.0.0.1:8080/v1 -m openai/test
+
+With ``--tools`` it calls chatcli's memory tools when told "remember my name is
+Ada" / "my city is Lisbon" / "forget my city"; with ``--errors`` it answers
+"error 429" (or 401, 404, 500, 503) with that HTTP error and "cut off" with a
+stream that breaks halfway. ``--remember``, ``--forget`` and ``--fail`` queue
+such replies for the first requests; ``--fail-every N`` breaks every Nth one.
 """
 
 from __future__ import annotations
@@ -22,6 +33,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
+_REMEMBER = re.compile(
+    r"^\s*(?:please\s+)?(?:remember\s+(?:that\s+)?(?:my\s+)?|my\s+)"
+    r"(?P<key>[a-z][\w ]{0,30}?)\s+(?:is|=)\s+(?P<value>.+?)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+_FORGET = re.compile(
+    r"^\s*(?:please\s+)?forget\s+(?:my\s+)?(?P<key>[a-z][\w ]{0,30}?)\s*[.!]?\s*$", re.I
+)
+_ERROR = re.compile(r"\b(?:error|fail)\s+(?P<status>[45]\d\d)\b", re.IGNORECASE)
 
 
 def split_tokens(text: str) -> list[str]:
@@ -60,8 +80,23 @@ class RecordedRequest:
 class ModelServer:
     """The scripted server. Start with `start()`, stop with `stop()`."""
 
-    def __init__(self, port: int = 0, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        delay: float = 0.0,
+        *,
+        tools: bool = False,
+        errors: bool = False,
+        fail_every: int = 0,
+    ) -> None:
         self.delay = delay
+        self.tools = tools
+        """Call remember/forget when the last user message asks to (see the module doc)."""
+        self.errors = errors
+        """Answer "error 429" with that HTTP error, "cut off" with a broken stream."""
+        self.fail_every = fail_every
+        """Answer every Nth request with HTTP 500 (0: never)."""
+        self._served = 0
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -140,11 +175,45 @@ class ModelServer:
         """Wake up a stalled reply."""
         self._release.set()
 
+    def remember(self, key: str, value: str) -> None:
+        """Answer with a call of chatcli's `remember` tool."""
+        self.reply_tool_calls([("remember", {"key": key, "value": value})])
+
+    def forget(self, key: str) -> None:
+        """Answer with a call of chatcli's `forget` tool."""
+        self.reply_tool_calls([("forget", {"key": key})])
+
     def next_reply(self, body: dict[str, Any]) -> Reply:
         with self._lock:
+            self._served += 1
             if self._script:
                 return self._script.popleft()
-        return Reply(text=split_tokens(f"You said: {_last_user_text(body)}"))
+            served = self._served
+        if self.fail_every and served % self.fail_every == 0:
+            return Reply(status=500)
+        return self._react(body) or Reply(text=split_tokens(f"You said: {_last_user_text(body)}"))
+
+    def _react(self, body: dict[str, Any]) -> Reply | None:
+        """The reply `--tools` / `--errors` give to what the person said, if any."""
+        messages = body.get("messages") or []
+        last = messages[-1] if messages else {}
+        if self.tools and last.get("role") == "tool":
+            return Reply(text=split_tokens(f"Done: {last.get('content') or 'ok'}"))
+        text = _last_user_text(body)
+        if self.errors:
+            if found := _ERROR.search(text):
+                status = int(found["status"])
+                return Reply(status=status, retry_after=5 if status == 429 else None)
+            if "cut off" in text.lower():
+                return Reply(text=split_tokens("This reply will be cut short, sorry"), cut_after=4)
+        if self.tools:
+            if found := _FORGET.match(text):
+                key = _key(found["key"])
+                return Reply(tool_calls=[("forget", json.dumps({"key": key}))])
+            if found := _REMEMBER.match(text):
+                args = {"key": _key(found["key"]), "value": found["value"]}
+                return Reply(tool_calls=[("remember", json.dumps(args))])
+        return None
 
     def wait_for_disconnect(self, timeout: float = 5.0) -> bool:
         """Whether a client hung up on a stalled reply within `timeout` seconds."""
@@ -164,6 +233,10 @@ class ModelServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _key(words: str) -> str:
+    return "_".join(words.lower().split())
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -392,13 +465,74 @@ def _full_response(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key.strip(), value
+
+
+class _Queue(argparse.Action):
+    """Collects --remember/--forget/--fail into one list, in command-line order."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: Any, opt: Any = None
+    ) -> None:
+        queue = getattr(ns, "queue", None) or []
+        ns.queue = [*queue, (self.dest, value)]
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Serve echo replies until interrupted; prints the URL first."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    """Serve replies until interrupted; prints the URL first."""
+    parser = argparse.ArgumentParser(
+        description="A scripted OpenAI-compatible server on 127.0.0.1 (echoes by default)."
+    )
     parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between tokens")
+    parser.add_argument(
+        "--tools",
+        action="store_true",
+        help='call remember/forget when told "remember my name is Ada", "forget my name"',
+    )
+    parser.add_argument(
+        "--errors",
+        action="store_true",
+        help='answer "error 429" (401, 404, 500…) with that error, "cut off" with a broken stream',
+    )
+    parser.add_argument(
+        "--remember",
+        type=_key_value,
+        action=_Queue,
+        metavar="KEY=VALUE",
+        help="queue a remember(KEY, VALUE) tool call (repeatable; queued in the order given)",
+    )
+    parser.add_argument("--forget", action=_Queue, metavar="KEY", help="queue a forget(KEY) call")
+    parser.add_argument(
+        "--fail",
+        type=int,
+        action=_Queue,
+        metavar="STATUS",
+        help="queue an HTTP error reply, e.g. 429 or 500 (repeatable)",
+    )
+    parser.add_argument(
+        "--fail-every", type=int, default=0, metavar="N", help="answer every Nth request with 500"
+    )
     args = parser.parse_args(argv)
-    server = ModelServer(port=args.port, delay=args.delay).start()
+    server = ModelServer(
+        port=args.port,
+        delay=args.delay,
+        tools=args.tools,
+        errors=args.errors,
+        fail_every=args.fail_every,
+    )
+    for flag, value in args.queue or []:
+        if flag == "remember":
+            server.remember(*value)
+        elif flag == "forget":
+            server.forget(value)
+        else:
+            server.fail(value, retry_after=5 if value == 429 else None)
+    server.start()
     print(server.url, flush=True)
     try:
         while True:
