@@ -525,7 +525,7 @@ def main(argv: list[str] | None = None) -> None:
         errors=args.errors,
         fail_every=args.fail_every,
     )
-    for flag, value in args.queue or []:
+    for flag, value in getattr(args, "queue", []):
         if flag == "remember":
             server.remember(*value)
         elif flag == "forget":

@@ -20,13 +20,16 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = "openai/test"
 
 
+EVERY_FLAG = [
+    *("--port", "0", "--delay", "0.005", "--tools", "--errors"),
+    *("--fail", "503", "--remember", "city=Lisbon"),
+]
+
+
 @pytest.fixture
-def served() -> Iterator[str]:
-    """The server with every kind of flag; yields its URL."""
-    argv = [
-        *("--port", "0", "--delay", "0.005", "--tools", "--errors"),
-        *("--fail", "503", "--remember", "city=Lisbon"),
-    ]
+def served(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The server with the test's flags (every kind, unless parametrized); yields its URL."""
+    argv = getattr(request, "param", EVERY_FLAG)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.model_server", *argv],
         cwd=ROOT,
@@ -75,3 +78,11 @@ def test_fail_every_breaks_every_nth_request() -> None:
     server = ModelServer(fail_every=2)
     statuses = [server.next_reply({"messages": []}).status for _ in range(4)]
     assert statuses == [200, 500, 200, 500]
+
+
+@pytest.mark.parametrize("served", [["--port", "0"]], indirect=True)
+def test_with_no_flags_it_echoes(served: str, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, CHATCLI_API_KEY="sk-test")
+    assert (
+        ask(env, served, "remember my name is Ada")["reply"] == "You said: remember my name is Ada"
+    )
