@@ -84,17 +84,54 @@ async def test_the_resume_picker_searches_content_and_previews(
         await wait_for(pilot, lambda: isinstance(app.screen, ResumeScreen))
         rows = app.screen.query_one(SessionRows)
         await wait_for(pilot, lambda: rows.row_count == 3)
-        await pilot.press("ctrl+f", *"mailman")
+        await pilot.press(*"mailman")  # typing searches: the search box has the focus
         await wait_for(pilot, lambda: rows.row_count == 1, what="the search")
         assert rows.summaries[0].id == dogs.id
         preview = app.screen.query_one("#resume-preview")
         await wait_for(pilot, lambda: "bark at the mailman" in str(preview.render()))
-        await pilot.press("enter")  # from the search box to the list
-        await pilot.press("enter")  # open it
+        await pilot.press("enter")  # opens the highlighted match
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
         await wait_for(pilot, lambda: app.chat.controller.session is not None)
         assert app.chat.controller.session.id == dogs.id
         await wait_for(pilot, lambda: shown(app) == ["and dogs?", "they bark at the mailman"])
+
+
+async def test_in_the_resume_picker_enter_opens_the_highlighted_row(
+    make_app: Any, workspace: Workspace
+) -> None:
+    seed(workspace, "oldest", ("one", "1"))
+    middle = seed(workspace, "middle", ("two", "2"))
+    seed(workspace, "newest", ("three", "3"))
+    app = make_app(Start(mode="pick"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumeScreen))
+        rows = app.screen.query_one(SessionRows)
+        await wait_for(pilot, lambda: rows.row_count == 3)
+        assert rows.highlighted == 0
+        await pilot.press("down")  # from the search box: moves the highlight
+        assert app.focused is app.screen.query_one("#resume-input")
+        highlighted = rows.highlighted_summary
+        assert highlighted is not None and highlighted.id == middle.id
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await wait_for(pilot, lambda: app.chat.controller.session is not None)
+        assert app.chat.controller.session.id == middle.id
+
+
+async def test_enter_right_after_typing_opens_the_first_match(
+    make_app: Any, workspace: Workspace
+) -> None:
+    dogs = seed(workspace, "about dogs", ("and dogs?", "they bark at the mailman"))
+    seed(workspace, "about cats", ("tell me about cats", "they purr"))  # the newest
+    app = make_app(Start(mode="pick"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumeScreen))
+        rows = app.screen.query_one(SessionRows)
+        await wait_for(pilot, lambda: rows.row_count == 2)
+        await pilot.press(*"bark", "enter")  # before the search has run (it waits 0.2 s)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await wait_for(pilot, lambda: app.chat.controller.session is not None)
+        assert app.chat.controller.session.id == dogs.id
 
 
 async def test_escape_in_the_resume_picker_starts_a_new_session(make_app: Any) -> None:

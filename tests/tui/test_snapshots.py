@@ -67,8 +67,9 @@ def test_small_terminal_80x24(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_resume_picker(snap_compare: Any, tmp_path: Path) -> None:
-    """`chatcli --resume`: a search box, three sessions newest first with ages, and a
-    preview of the highlighted session's last messages."""
+    """`chatcli --resume`: the search box focused (typing searches, its placeholder says
+    ↑↓ choose and Enter opens), three sessions newest first with ages, the newest
+    highlighted, and a preview of its last messages."""
     check(snap_compare, scenes.resume_picker(tmp_path))
 
 

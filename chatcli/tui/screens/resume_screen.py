@@ -1,11 +1,15 @@
-"""ResumeScreen (`chatcli --resume`): search sessions by content, preview, open one."""
+"""ResumeScreen (`chatcli --resume`): search sessions by content, preview, open one.
+
+Typing searches (the search box has the focus); Up and Down move the highlight
+through the matches; Enter opens the highlighted session; Esc starts a new one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -52,7 +56,11 @@ class ResumeScreen(Screen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_none", "New session", id="resume-new"),
-        Binding("ctrl+f", "focus_search", "Search", id="resume-search"),
+        Binding("enter", "open", "Open", id="resume-open"),
+        Binding("up", "move(-1)", "Up", id="resume-up", show=False),
+        Binding("down", "move(1)", "Down", id="resume-down", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="resume-page-up", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="resume-page-down", show=False),
     ]
 
     class Previewed(Message):
@@ -77,11 +85,17 @@ class ResumeScreen(Screen[str | None]):
         self.opener = opener
         self.clock = clock
         self._debounce: Timer | None = None
+        self._listed_search: str | None = None
+        """The search the list shows the matches of (None until the first listing)."""
+        self._open_when_listed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resume"):
             yield Static("Resume a session", classes="dialog-title")
-            yield Input(placeholder="Search titles and messages…", id="resume-input")
+            yield Input(
+                placeholder="Type to search titles and messages · ↑↓ choose · Enter opens",
+                id="resume-input",
+            )
             with Horizontal(id="resume-body"):
                 yield SessionRows(
                     clock=self.clock, id="resume-rows", empty_text="No sessions match."
@@ -92,7 +106,7 @@ class ResumeScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self._list("")
-        self.query_one(SessionRows).focus()
+        self.query_one("#resume-input", Input).focus()
 
     @property
     def search(self) -> str:
@@ -102,12 +116,20 @@ class ResumeScreen(Screen[str | None]):
     def _list(self, search: str) -> None:
         self.post_message(self.Listed(search, self.lister(search or None)))
 
+    @property
+    def rows(self) -> SessionRows:
+        return self.query_one(SessionRows)
+
     @on(Listed)
     def _listed(self, event: Listed) -> None:
         if event.search == self.search:
-            self.query_one(SessionRows).show(event.summaries)
+            self._listed_search = event.search
+            self.rows.show(event.summaries)
             if not event.summaries:
                 self.query_one("#resume-preview", Static).update("")
+            if self._open_when_listed:
+                self._open_when_listed = False
+                self.action_open()
 
     @on(Input.Changed, "#resume-input")
     def _search_changed(self) -> None:
@@ -116,8 +138,30 @@ class ResumeScreen(Screen[str | None]):
         self._debounce = self.set_timer(0.2, lambda: self._list(self.search))
 
     @on(Input.Submitted, "#resume-input")
-    def _search_submitted(self) -> None:
-        self.query_one(SessionRows).focus()
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        """Open the highlighted session (once the matches of what was typed are listed)."""
+        if self._listed_search != self.search:
+            self._open_when_listed = True  # Enter right after typing: wait for the matches
+            return
+        self._selected()
+
+    def action_move(self, delta: int) -> None:
+        self.rows.action_cursor(delta)
+
+    def action_page(self, direction: int) -> None:
+        self.rows.action_page(direction)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the list has focus goes to the search box."""
+        search = self.query_one("#resume-input", Input)
+        if self.rows.has_focus and event.is_printable and event.character:
+            event.stop()
+            search.focus()
+            search.insert_text_at_cursor(event.character)
 
     @on(RowList.Highlighted, "#resume-rows")
     def _highlighted(self) -> None:
@@ -147,9 +191,6 @@ class ResumeScreen(Screen[str | None]):
         summary = self.query_one(SessionRows).highlighted_summary
         if summary is not None and not summary.problem:
             self.dismiss(summary.id)
-
-    def action_focus_search(self) -> None:
-        self.query_one("#resume-input", Input).focus()
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
