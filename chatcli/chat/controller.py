@@ -27,7 +27,7 @@ from chatcli.chat.tally import LogTally
 from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
 from chatcli.chat.workspace import Workspace
 from chatcli.errors import ChatcliError
-from chatcli.session.chain import restore_plan
+from chatcli.session.chain import RestorePlan, restore_plan
 from chatcli.session.records import StateRecord
 from chatcli.session.session import Session
 
@@ -217,15 +217,15 @@ class ChatController:
         """Roll the view back (or forward) to a checkpoint; nothing leaves the log."""
         session = self._saved()
 
-        def restore() -> int:
+        def restore() -> RestorePlan:
             plan = restore_plan(session.view, session.checkpoint_by_id(checkpoint_id))
             session.restore(checkpoint_id)
-            return plan.rolls_back
+            return plan
 
         async with self.io:
-            rolled = await _in_thread(restore)
-        noun = "message" if rolled == 1 else "messages"
-        return Done(f"Restored {checkpoint_id}: {rolled} {noun} rolled back, kept in the log.")
+            plan = await _in_thread(restore)
+        kept = " (kept in the log)" if plan.rolls_back else ""
+        return Done(f"Restored {checkpoint_id}: {plan.moved()}{kept}.")
 
     async def fork(self) -> Done:
         """Continue in a new session that starts with this conversation."""

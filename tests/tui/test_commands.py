@@ -29,6 +29,11 @@ def stored(app: Any) -> Session[Any]:
     return Session.load(session.store, session.id)
 
 
+def toasts(app: Any, start: str) -> list[str]:
+    """The notifications so far that start with `start`, oldest first."""
+    return [n.message for n in app._notifications if n.message.startswith(start)]
+
+
 def shown_contents(app: Any) -> list[str]:
     return [b.message.content for b in app.chat.query_one(Conversation).blocks if b.message]
 
@@ -107,7 +112,14 @@ async def test_restore_through_the_picker_and_undo_it(make_app: Any) -> None:
         await wait_for(pilot, lambda: shown_contents(app)[-1].startswith("You said: first"))
         note = app.chat.query_one(RestoreNote)
         assert note.info.plan.rolls_back == 2 and note.info.undo is not None
-        assert "kept" in str(note.render())
+        said = str(note.render())
+        assert "2 messages rolled back (kept in the session log)" in said
+        assert f"restore {note.info.undo} (Ctrl+R) to undo" in said
+        await wait_for(pilot, lambda: toasts(app, "Restored"))
+        assert toasts(app, "Restored")[-1] == (
+            f"Restored {target.record.id}: 2 messages rolled back (kept in the log)."
+        )
+        undo_id = note.info.undo
 
         # Undo: restore the checkpoint the note names.
         await send(pilot, "/restore")
@@ -116,11 +128,22 @@ async def test_restore_through_the_picker_and_undo_it(make_app: Any) -> None:
         undo = next(i for i, s in enumerate(rows.snapshots) if s.record.id == note.info.undo)
         rows.highlighted = undo
         await pilot.pause()
-        assert "brings back 2 messages" in str(app.screen.query_one("#restore-preview").render())
+        preview = str(app.screen.query_one("#restore-preview").render())
+        assert "Brings back 2 messages; keeps 2 messages." in preview
+        assert "Rolls back" not in preview
         await pilot.click("#restore-confirm")
         await wait_for(pilot, lambda: len(stored(app).messages) == 4)
         await wait_for(pilot, lambda: len(shown_contents(app)) == 4)
         assert shown_contents(app)[2] == "second question"
+        # What came back is said as such: not "nothing was rolled back", not "0 messages".
+        await wait_for(pilot, lambda: toasts(app, f"Restored {undo_id}"))
+        assert toasts(app, f"Restored {undo_id}") == [
+            f"Restored {undo_id}: 2 messages brought back."
+        ]
+        await wait_for(pilot, lambda: app.chat.query_one(RestoreNote).info.checkpoint == undo_id)
+        said = str(app.chat.query_one(RestoreNote).render())
+        assert "2 messages brought back — restore" in said and "to undo" in said
+        assert "Nothing" not in said and "rolled back" not in said
 
 
 async def test_escape_closes_the_picker_without_restoring(make_app: Any) -> None:

@@ -42,8 +42,8 @@ def test_state_pane_after_a_tool_call(snap_compare: Any, tmp_path: Path) -> None
 def test_checkpoints_after_a_restore(snap_compare: Any, tmp_path: Path) -> None:
     """The checkpoints pane lists every checkpoint newest first (auto ones, the manual
     "before the twist", and "before restore") with times and turn previews, the restored
-    cp5 highlighted; the conversation shows the restored first turn and a note that 4
-    messages were rolled back, are kept, and how to undo."""
+    cp5 highlighted; the conversation shows the restored first turn and a note: "4
+    messages rolled back (kept in the session log) — restore cp12 (Ctrl+R) to undo"."""
     check(snap_compare, scenes.checkpoints(tmp_path))
 
 

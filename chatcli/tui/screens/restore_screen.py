@@ -38,10 +38,12 @@ def preview(view: View, snap: Snapshot, now_text: str) -> Content:
             (plural(plan.rolls_back, "message"), "bold $warning"),
             " (kept in the log: restore again to undo)",
         ]
+        if plan.brings_back:
+            lines += ["; brings back ", (plural(plan.brings_back, "message"), "bold")]
+    elif plan.brings_back:
+        lines += [("Brings back ", "bold"), (plural(plan.brings_back, "message"), "bold")]
     else:
-        lines.append("Rolls back nothing")
-    if plan.brings_back:
-        lines += ["; brings back ", (plural(plan.brings_back, "message"), "bold")]
+        lines.append("Moves no message")
     lines.append(f"; keeps {plural(plan.keeps, 'message')}.\n\n")
     shown = tail(snap.head, PREVIEW_MESSAGES)
     total = snap.message_count

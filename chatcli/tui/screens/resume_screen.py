@@ -106,7 +106,10 @@ class ResumeScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self._list("")
-        self.query_one("#resume-input", Input).focus()
+        search = self.query_one("#resume-input", Input)
+        if self.app.is_headless:
+            search.cursor_blink = False  # stable screenshots and snapshots
+        search.focus()
 
     @property
     def search(self) -> str:

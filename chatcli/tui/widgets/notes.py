@@ -10,26 +10,19 @@ from chatcli.tui.support.keys import key_display
 
 
 class RestoreNote(Static):
-    """After a restore: what was rolled back, that it is kept, and how to undo."""
+    """After a restore: what moved (rolled back, brought back), and how to undo it."""
 
     def __init__(self, info: RestoreInfo, restore_key: str) -> None:
         self.info = info
+        plan = info.plan
         label = f" ({info.label})" if info.label else ""
-        rolled = info.plan.rolls_back
-        moved = (
-            f"{rolled} message{'s' if rolled != 1 else ''} rolled back"
-            if rolled
-            else "Nothing was rolled back"
-        )
-        undo = (
-            f"restore {info.undo} ({key_display(restore_key)}) to undo."
-            if info.undo
-            else f"restore again ({key_display(restore_key)}) to undo."
-        )
+        moved = plan.moved()
+        kept = " (kept in the session log)" if plan.rolls_back else ""
+        undo = f"restore {info.undo}" if info.undo else "restore again"
         text = Content.assemble(
-            ("↶ Restored ", "bold"),
+            ("↷ Restored " if plan.brings_back and not plan.rolls_back else "↶ Restored ", "bold"),
             (f"{info.checkpoint}{label}", "bold $accent"),
-            f". {moved}; they are kept in the session log — {undo}",
+            f". {moved[0].upper()}{moved[1:]}{kept} — {undo} ({key_display(restore_key)}) to undo.",
         )
         super().__init__(text, classes="note restore-note")
 
