@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chatcli.chat.workspace import Workspace
@@ -161,6 +162,33 @@ async def test_the_sidebar_filters_by_content_and_opens_a_session(
         await wait_for(pilot, lambda: app.chat.controller.session is not None)
         assert app.chat.controller.session.id == second.id
         assert app.chat.query_one(SessionsSidebar).rows.current == second.id
+
+
+async def test_sidebar_rows_tell_sessions_apart(
+    make_app: Any, workspace: Workspace, tmp_path: Any
+) -> None:
+    """Same titles get their short ids, forks a mark before the title (truncation can't
+    hide it), every row its update time and size, an unreadable log its id."""
+    twin_a = seed(workspace, "My name is Ada. I live in Lisbon", ("hi", "hello"))
+    twin_b = seed(workspace, "My name is Ada. I live in Lisbon", ("hi", "hello"), ("more", "ok"))
+    fork = twin_b.fork()
+    (workspace.paths.sessions_dir / "broken-one.jsonl").write_text("this is not json\n")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        rows = app.chat.query_one(SessionRows)
+        await wait_for(pilot, lambda: rows.row_count == 4)
+        lines = {
+            s.id: (rows.row_text(i, 0, 30).plain, rows.row_text(i, 1, 30).plain)
+            for i, s in enumerate(rows.summaries)
+        }
+        assert lines[fork.id][0].startswith("  ⑂ My name is Ada")
+        first, second = lines[twin_a.id][1], lines[twin_b.id][1]
+        assert first.endswith(twin_a.id[-6:]) and second.endswith(twin_b.id[-6:])
+        assert "2 messages" in first and "4 messages" in second
+        assert re.search(r"\d\d:\d\d · 4 messages", second)
+        assert lines["broken-one"][0] == "  ✖ broken-one"
+        assert "unreadable" in lines["broken-one"][1]
+        assert not lines[fork.id][1].endswith(fork.id[-6:])  # its title is its own
 
 
 async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(

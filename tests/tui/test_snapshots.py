@@ -22,7 +22,7 @@ def test_empty_session(snap_compare: Any, tmp_path: Path) -> None:
 def test_conversation_with_code_block(snap_compare: Any, tmp_path: Path) -> None:
     """A resumed conversation: "You" and "Assistant" blocks in different colours,
     the reply's Python code block syntax-highlighted, three sessions in the sidebar
-    (the open one marked), model, tokens and the session file in the status bar."""
+    (the open one marked, each with its update time and message count), model, tokens and the session file in the status bar."""
     check(snap_compare, scenes.code_block(tmp_path))
 
 
