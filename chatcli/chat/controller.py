@@ -105,15 +105,15 @@ class ChatController:
         if self.engine is not None:
             return self.engine.model_name
         if self.session is not None:
-            return self.session.model
-        return self.pending_model or self.workspace.settings.model
+            return self.flag_model or self.session.model or self.default_model
+        return self.pending_model or self.default_model
 
     @property
-    def agent_name(self) -> str | None:
-        """The open session's agent (or the one `--agent` named for a new session)."""
+    def agent_name(self) -> str:
+        """The open session's agent (or the one a new session gets)."""
         if self.session is not None and self.session.agent:
             return self.session.agent
-        return self.agent
+        return self.agent or self.workspace.settings.agent
 
     @property
     def model_note(self) -> str | None:
@@ -128,7 +128,7 @@ class ChatController:
     @property
     def needs_model(self) -> bool:
         """No model can answer: sending would only fail (say how to configure one)."""
-        return self.model_problem is not None and self.engine is None and not self.pending_model
+        return self.model_problem is not None and self.model_name is None
 
     def refusal(self, doing: str | None = None) -> str | None:
         """Why a session action cannot run now (`doing` needs a saved session), or None."""

@@ -14,8 +14,9 @@ def check(snap_compare: Any, scene: scenes.Scene) -> None:
 
 def test_empty_session(snap_compare: Any, tmp_path: Path) -> None:
     """A new session: empty conversation, the prompt with its placeholder focused,
-    the sessions sidebar saying there are none, the status bar saying the session
-    is saved on its first message, and the footer keys."""
+    the sessions sidebar saying there are none, the status bar naming the model and
+    agent that will answer and saying the session is saved on its first message, and
+    the footer keys."""
     check(snap_compare, scenes.empty(tmp_path))
 
 

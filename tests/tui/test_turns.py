@@ -145,6 +145,35 @@ async def test_without_a_model_the_turn_fails_in_words(
         assert ws.sessions() == []
 
 
+@pytest.mark.parametrize(
+    ("environ", "local", "expected"),
+    [({}, True, "local/gemma3-270m"), ({"OPENAI_API_KEY": "sk-x"}, False, "openai/gpt-4o-mini")],
+    ids=["offline model", "provider key"],
+)
+async def test_the_status_bar_names_the_model_that_will_answer_before_the_first_message(
+    tmp_path: Path,
+    model: FakeModel,
+    make_app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    local: bool,
+    expected: str,
+) -> None:
+    from chatcli.config import Settings
+    from tests.tui.fakes import make_workspace
+
+    monkeypatch.setattr("chatcli.chat.workspace.local_model_available", lambda: local)
+    ws = make_workspace(tmp_path, model, settings=Settings())  # no model configured
+    ws.environ = environ
+    app = make_app(ws=ws)
+    async with app.run_test(size=(120, 36)) as pilot:
+        bar = app.chat.query_one(StatusBar)
+        await wait_for(pilot, lambda: bar.status.model == expected, what=expected)
+        assert bar.status.agent == "default"
+        assert "no model" not in str(bar.render())
+        assert ws.sessions() == []  # nothing sent, nothing written
+
+
 async def test_a_tool_call_updates_the_state_pane_and_shows_inline(
     make_app: Any, model: FakeModel
 ) -> None:
