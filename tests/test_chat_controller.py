@@ -290,6 +290,16 @@ async def test_editing_the_state_creates_the_session_and_writes_by_user(
     assert await controller.save_state({"facts": {"name": "Ada"}}) is None  # unchanged
 
 
+async def test_an_edit_that_does_not_fit_says_which_field_and_writes_nothing(
+    workspace: Workspace,
+) -> None:
+    controller = ChatController(workspace)
+    with pytest.raises(ChatcliError) as refused:
+        await controller.save_state({"facts": 5})
+    assert "facts: input should be a valid dictionary" in refused.value.sentence()
+    assert controller.session is None and workspace.sessions() == []
+
+
 def test_turn_state_is_a_pure_function_of_the_events() -> None:
     from chatcli.chat.events import ReplyStarted, ToolCalled, ToolFinished, TurnFailed
     from chatcli.session import ChatMessage

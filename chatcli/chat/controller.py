@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
 from chatcli.chat.engine import ChatEngine
 from chatcli.chat.events import TurnEvent
 from chatcli.chat.exports import write_export
@@ -30,6 +32,7 @@ from chatcli.errors import ChatcliError
 from chatcli.session.chain import RestorePlan, restore_plan
 from chatcli.session.records import StateRecord
 from chatcli.session.session import Session
+from chatcli.session.state import Memory
 
 T = TypeVar("T")
 
@@ -273,7 +276,8 @@ class ChatController:
         return Done(f"Exported to {written}.")
 
     async def save_state(self, data: dict[str, Any]) -> StateRecord | None:
-        """A person's edit of the state (ChatcliError when it does not validate)."""
+        """A person's edit of the state (ChatcliError, in words, when it does not fit)."""
+        check_state(self.session.state_type if self.session else Memory, data)
         async with self.io:
             engine = await self._engine()
             return await engine.edit_state(data)
@@ -323,3 +327,19 @@ class ChatController:
             failure=crash,
             stopped=stopped,
         )
+
+
+def check_state(state_type: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    """`data` as `state_type`, or a ChatcliError that names each field that does not fit."""
+    try:
+        return state_type.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or 'the state'}: {err['msg'][0].lower()}"
+            f"{err['msg'][1:]}"
+            for err in exc.errors(include_url=False)[:3]
+        ]
+        raise ChatcliError(
+            f"That edit does not fit the {state_type.__name__} state ({'; '.join(problems)}).",
+            "Fix it and save again, or press Esc to keep the state as it was.",
+        ) from None

@@ -63,6 +63,16 @@ async def test_editing_the_state_writes_a_line_by_user(make_app: Any) -> None:
             pilot, lambda: "string" in str(app.screen.query_one("#state-error").render())
         )
         assert isinstance(app.screen, StateEditorScreen)
+        editor.load_text('{"facts": 5}')  # says what is wrong with the edit, not "damage"
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#state-error")
+        await wait_for(
+            pilot, lambda: "facts: input should be a valid dictionary" in str(error.render())
+        )
+        said = str(error.render())
+        assert said.startswith("That edit does not fit the Memory state")
+        assert "holds a state" not in said and "state type it was made with" not in said
+        assert app.chat.controller.session is None  # nothing was written
         editor.load_text('{"facts": {"name": "Ada"}}')
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
