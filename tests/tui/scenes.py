@@ -318,6 +318,12 @@ def help_screen(tmp: Path) -> Scene:
     return Scene(scene.app, (100, 36), before, scene.model)
 
 
+def help_small(tmp: Path) -> Scene:
+    """F1 in an 80x24 terminal."""
+    scene = help_screen(tmp)
+    return Scene(scene.app, (80, 24), scene.run_before, scene.model)
+
+
 SCENES: dict[str, Callable[[Path], Scene]] = {
     "empty": empty,
     "code-block": code_block,
@@ -329,4 +335,5 @@ SCENES: dict[str, Callable[[Path], Scene]] = {
     "small-80x24": small,
     "resume-picker": resume_picker,
     "help": help_screen,
+    "help-80x24": help_small,
 }

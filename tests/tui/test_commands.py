@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from chatcli.config import Settings
 from chatcli.session import RestoreRecord, Session
@@ -233,11 +234,34 @@ async def test_f1_and_slash_help_show_every_binding(make_app: Any) -> None:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one("#help-table")
-        ids = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
-        assert {c.id for c in COMMANDS} <= ids
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[3] for row in rows] == [c.id for c in COMMANDS]  # each command once
+        usages = {row[3]: row[2] for row in rows}
+        assert usages["checkpoint"] == "/checkpoint [label]" and usages["fork"] == "/fork"
         await pilot.press("escape")
         await send(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_f1_at_80x24_shows_what_each_key_does_and_the_whole_hint(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.pause()
+        table = app.screen.query_one("#help-table", DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        what = labels.index("What it does")
+        right_edge = sum(
+            c.get_render_width(table) for c in list(table.columns.values())[: what + 1]
+        )
+        assert right_edge <= table.scrollable_content_region.width  # never cut at 80 columns
+        hint = app.screen.query_one("#help-hint")
+        dialog = app.screen.query_one("#help-dialog")
+        assert "Esc closes" in str(hint.render())
+        assert hint.region.height >= 2  # it wraps rather than running off the edge
+        assert dialog.region.contains_region(hint.region)
+        assert hint.region.bottom <= 24
 
 
 async def test_command_palette_offers_the_commands(make_app: Any) -> None:

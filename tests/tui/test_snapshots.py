@@ -75,6 +75,12 @@ def test_resume_picker(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
-    """F1: a table of every key binding (key, what it does, its id for the keymap)
-    followed by the slash commands."""
+    """F1: one row per command: its keys (one per line), what it does, its slash
+    command and its id for the keymap; under the table, how to close and remap."""
     check(snap_compare, scenes.help_screen(tmp_path))
+
+
+def test_help_screen_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    """F1 at 80x24: the keys and what they do fit; the slash and id columns run off to
+    the right (the table scrolls); the hint wraps onto two lines inside the dialog."""
+    check(snap_compare, scenes.help_small(tmp_path))

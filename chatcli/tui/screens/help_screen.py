@@ -1,4 +1,8 @@
-"""HelpScreen (F1): every key binding with its id, and the slash commands."""
+"""HelpScreen (F1): every command once: its keys, what it does, its slash command, its id.
+
+The columns run from most to least needed, so a narrow terminal cuts the id
+(for remapping in config), never what a key does; the table scrolls sideways.
+"""
 
 from __future__ import annotations
 
@@ -30,18 +34,17 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Keys and commands", classes="dialog-title")
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             yield Static(
-                'Remap a key in config.toml:  [keymap]  checkpoint = "ctrl+k"   ·   Esc closes',
-                classes="dialog-hint",
+                'Esc closes · remap a key by its id in config.toml: [keymap] checkpoint = "ctrl+k"',
+                id="help-hint",
                 markup=False,
             )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "Id (for the keymap)", "What it does")
+        table.add_columns("Key", "What it does", "Command", "Id (keymap)")
         for command in COMMANDS:
-            keys = keys_for(command.id, self.keymap)
-            table.add_row(key_display(keys), command.id, command.tooltip)
-        for command in COMMANDS:
-            if command.usage:
-                table.add_row(command.usage, "(type in the prompt)", command.help)
+            keys = key_display(keys_for(command.id, self.keymap)).split(", ")
+            table.add_row(
+                "\n".join(keys), command.help, command.usage, command.id, height=len(keys)
+            )
         table.focus()
