@@ -41,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "What it does", "Command", "Id (keymap)")
+        table.add_columns("Key", "What it does", "Command", "Id")
         for command in COMMANDS:
             keys = key_display(keys_for(command.id, self.keymap)).split(", ")
             table.add_row(
