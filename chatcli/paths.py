@@ -37,6 +37,16 @@ class Paths:
         return self.data_dir / "sessions"
 
     @property
+    def exports_dir(self) -> Path:
+        """Where the TUI offers to write exports (F4, `/export`)."""
+        return self.data_dir / "exports"
+
+    @property
+    def ui_state_file(self) -> Path:
+        """What the window remembers between runs (which panes are shown, recent models)."""
+        return self.data_dir / "ui-state.json"
+
+    @property
     def log_file(self) -> Path:
         """chatcli's own log (errors in detail; never secrets)."""
         return self.log_dir / "chatcli.log"

@@ -13,6 +13,7 @@ whenever it renders.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Callable
@@ -27,6 +28,7 @@ from chatcli.chat.events import TurnEvent
 from chatcli.chat.exports import write_export
 from chatcli.chat.tally import LogTally
 from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
+from chatcli.chat.ui_state import UiState, UiStateFile
 from chatcli.chat.workspace import Workspace
 from chatcli.errors import ChatcliError
 from chatcli.session.chain import RestorePlan, restore_plan
@@ -35,6 +37,7 @@ from chatcli.session.session import Session
 from chatcli.session.state import Memory
 
 T = TypeVar("T")
+log = logging.getLogger("chatcli.chat")
 
 SHARED_SECONDS = 60.0
 """How long after another window's last write the session counts as shared."""
@@ -97,6 +100,9 @@ class ChatController:
         self.default_model: str | None = workspace.settings.model
         """The model a new session gets when none is named (known once `check_model` ran)."""
         self.model_problem: str | None = None
+        self._ui_file = UiStateFile(workspace.paths.ui_state_file)
+        self.ui = self._ui_file.load()
+        """What the window remembers between runs (see chatcli.chat.ui_state)."""
         self._monotonic = monotonic
         self._shared_at = -math.inf
 
@@ -122,6 +128,12 @@ class ChatController:
     def model_note(self) -> str | None:
         """A caution about the answering model (the tiny offline one), or None."""
         return self.workspace.model_note(self.model_name)
+
+    @property
+    def note_in_full(self) -> bool:
+        """Whether to show the model's caution in full: once, until the first message to it."""
+        model = self.model_name
+        return model is not None and self.model_note is not None and model not in self.ui.seen_notes
 
     @property
     def shared(self) -> bool:
@@ -287,6 +299,19 @@ class ChatController:
         """Whether `follow` would look now (a session is open and nothing else holds `io`)."""
         return self.session is not None and not self.io.locked() and not self.turn.running
 
+    async def remember(self, state: UiState) -> None:
+        """Keep `state` for the next run (ChatcliError when the file cannot be written)."""
+        if state != self.ui:
+            self.ui = state
+            await asyncio.to_thread(self._ui_file.save, state)
+
+    async def _remember_quietly(self, state: UiState) -> None:
+        """`remember`, during a turn: a preference that cannot be saved must not break it."""
+        try:
+            await self.remember(state)
+        except ChatcliError as exc:
+            log.warning("%s", exc.sentence())
+
     async def follow(self) -> Followed:
         """Take in lines another window appended (skipped while anything else holds `io`)."""
         session = self.session
@@ -313,6 +338,8 @@ class ChatController:
         """Send `text` and yield what happens (chatcli.chat.events); `turn` follows along."""
         async with self.io:
             engine = await self._engine()
+            if engine.model_name and self.note_in_full:  # shown once: now it folds away
+                await self._remember_quietly(self.ui.with_note_seen(engine.model_name))
             async for event in engine.send(text):
                 self.turn = self.turn.after(event)
                 yield event

@@ -31,7 +31,10 @@ def seed(workspace: Workspace, title: str, *pairs: tuple[str, str]) -> Session[A
 
 
 def shown(app: Any) -> list[str]:
-    return [b.message.content for b in app.chat.query_one(Conversation).blocks if b.message]
+    """The messages the conversation shows (none while the chat screen is being composed)."""
+    found = app.chat.query(Conversation)
+    blocks = found.first().blocks if found else []
+    return [b.message.content for b in blocks if b.message]
 
 
 async def test_continue_opens_the_most_recent_session(make_app: Any, workspace: Workspace) -> None:

@@ -121,3 +121,36 @@ async def test_the_offline_model_is_called_out_under_the_status_bar(tmp_path: An
         )
         await pilot.pause()
         assert not note.display
+
+
+async def test_the_offline_model_notice_is_shown_once_then_folds_into_the_status_bar(
+    tmp_path: Any,
+) -> None:
+    """At 80x24 two rows for good are too many: the notice stays until the first message
+    to that model, then the status bar's ⚠ (with the notice as its tooltip) says it, in
+    this run and the next ones."""
+    from chatcli.tui.widgets.status_bar import StatusBar
+    from tests.tui.conftest import send
+
+    ws = make_workspace(tmp_path, FakeModel(), settings=Settings(model="local/gemma3-270m"))
+    app = app_on(lambda: ws, Start())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        note = app.chat.query_one("#model-note", Static)
+        await wait_for(pilot, lambda: note.display)
+        assert "tiny offline model" in str(note.render())
+        await send(pilot, "hello")
+        await pilot.pause()
+        assert not note.display
+        bar = app.chat.query_one(StatusBar)
+        assert str(bar.render()).startswith(" ⚠ local/gemma3-270m ")
+        assert bar.tooltip is not None and "not for real work" in str(bar.tooltip)
+    state_file = ws.paths.ui_state_file
+    assert oct(state_file.stat().st_mode & 0o777) == "0o600"
+
+    again = app_on(lambda: ws, Start(mode="continue"))
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: again.chat.controller.session is not None)
+        await pilot.pause(0.2)
+        assert not again.chat.query_one("#model-note", Static).display
+        assert str(again.chat.query_one(StatusBar).render()).startswith(" ⚠ local/")

@@ -68,9 +68,11 @@ class ChatView:
         """The status bar (and the model's caution under it) as the controller has them."""
         controller = self.controller
         session = controller.session
-        self.screen.query_one(ModelNote).show(controller.model_note)
+        note = controller.model_note
+        self.screen.query_one(ModelNote).show(note if controller.note_in_full else None)
         self.screen.query_one(StatusBar).status = StatusLine(
             model=controller.model_name,
+            caution=note,
             agent=controller.agent_name,
             usage=controller.tally.usage,
             location=session.location if session else None,

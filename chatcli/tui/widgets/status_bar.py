@@ -18,6 +18,8 @@ class StatusLine:
     """Everything the status bar says."""
 
     model: str | None = None
+    caution: str | None = None
+    """What to know about the model (the tiny offline one): marks it, and is its tooltip."""
     agent: str | None = None
     usage: Usage = NO_USAGE
     location: str | None = None
@@ -52,8 +54,11 @@ class StatusBar(Static):
 
     def render(self) -> Content:
         status = self.status
+        model = status.model or "no model"
         parts: list[str | tuple[str, str]] = [
-            (f" {status.model or 'no model'} ", "bold reverse"),
+            (f" ⚠ {model} ", "bold reverse $warning")
+            if status.caution
+            else (f" {model} ", "bold reverse"),
             " ",
         ]
         if status.agent:
@@ -67,5 +72,6 @@ class StatusBar(Static):
         return Content.assemble(*parts)
 
     def watch_status(self, status: StatusLine) -> None:
+        self.tooltip = status.caution
         self.set_class(status.shared, "-shared")
         self.set_class(bool(status.busy), "-busy")
