@@ -253,3 +253,23 @@ async def test_enter_typed_right_after_fast_text_sends_all_of_it(make_app: Any) 
         app.post_message(events.Key("enter", "\r"))
         await wait_for(pilot, lambda: turn_done(app))
         assert stored(app).messages[0].content == "burst"
+
+
+async def test_a_tool_line_wraps_instead_of_being_cut(make_app: Any, model: FakeModel) -> None:
+    from textual.widgets._collapsible import CollapsibleTitle
+
+    model.call_tool("remember", {"name": "Ada"})  # no "key": the tool refuses the arguments
+    model.say("Sorry, let me try that again.")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"My name is Ada", "enter")
+        await wait_for(pilot, lambda: turn_done(app))
+        await pilot.pause()
+        result = stored(app).messages[2]
+        assert result.role == "tool" and result.content.startswith("error: ")
+        assert len(result.content) > 60  # longer than one line of the conversation
+        block = app.chat.query_one(Conversation).blocks[2]
+        title = block.query_one(".tool-result").query_one(CollapsibleTitle)
+        shown = " ".join(str(title.render()).split())
+        assert " ".join(result.content.split()) in shown  # every word of it, none cut
+        assert title.region.height >= 2 and title.region.right <= 80

@@ -24,6 +24,9 @@ from chatcli.tui.widgets.streamed_markdown import StreamedMarkdown, markdown
 FLUSH_SECONDS = 0.05
 """How often a streaming reply appends what arrived."""
 
+TITLE_CHARS = 400
+"""How much of a tool call's arguments or result its folded line shows (it wraps)."""
+
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "tool": "Tool", "system": "System"}
 
 
@@ -114,14 +117,15 @@ class MessageBlock(Vertical):
         if message.content or message.role != "assistant" or not message.tool_calls:
             yield markdown(message.content)
         for name, args in tool_calls_of(message):
-            with Collapsible(title=f"calls {name}({short_json(args, 40)})", classes="tool-call"):
+            title = f"calls {name}({short_json(args, TITLE_CHARS)})"
+            with Collapsible(title=title, classes="tool-call"):
                 yield Static(pretty_args(args), classes="tool-args", markup=False)
         if message.status == "error" and message.error:
             yield Static(Content(message.error), classes="message-error")
 
     def _compose_tool(self, message: ChatMessage) -> ComposeResult:
         name = message.name or message.tool_call_id or "tool"
-        title = f"{name} → {one_line(message.content, 50) or '(no output)'}"
+        title = f"{name} → {one_line(message.content, TITLE_CHARS) or '(no output)'}"
         with Collapsible(title=title, classes="tool-result"):
             yield Static(message.content, classes="tool-output", markup=False)
         for record in self.states:
