@@ -269,8 +269,21 @@ class ChatController:
             await _in_thread(session.rename, title)
         return Done(f"Renamed to “{title}”.")
 
+    async def model_suggestions(self) -> list[tuple[str, str]]:
+        """Models to offer, with why: recent ones first, then litellm's for the keys set."""
+        from chatcli.llm.known_models import known_models
+
+        offered: dict[str, str] = {}
+        for model in (self.model_name, *self.ui.recent_models, self.default_model):
+            if model:
+                offered.setdefault(model, "recent")
+        for model in await asyncio.to_thread(known_models, self.workspace.environ):
+            offered.setdefault(model, model.split("/", 1)[0])
+        return list(offered.items())
+
     async def set_model(self, name: str) -> Done:
         """Use another model from the next reply on."""
+        await self._remember_quietly(self.ui.with_model(name))
         if self.session is None:
             self.pending_model = name
             return Done(f"Model: {name}.")
@@ -338,8 +351,11 @@ class ChatController:
         """Send `text` and yield what happens (chatcli.chat.events); `turn` follows along."""
         async with self.io:
             engine = await self._engine()
-            if engine.model_name and self.note_in_full:  # shown once: now it folds away
-                await self._remember_quietly(self.ui.with_note_seen(engine.model_name))
+            if engine.model_name:
+                ui = self.ui.with_model(engine.model_name)
+                if self.note_in_full:  # shown once: now it folds away
+                    ui = ui.with_note_seen(engine.model_name)
+                await self._remember_quietly(ui)
             async for event in engine.send(text):
                 self.turn = self.turn.after(event)
                 yield event

@@ -318,6 +318,20 @@ def help_screen(tmp: Path) -> Scene:
     return Scene(scene.app, (100, 36), before, scene.model)
 
 
+def slash_menu(tmp: Path) -> Scene:
+    """Typing `/re` in the code conversation at 80x24: the commands that fit, above the prompt."""
+    scene = code_block(tmp, size=(80, 24))
+    ready = scene.run_before
+
+    async def before(pilot: Pilot[Any]) -> None:
+        assert ready is not None
+        await ready(pilot)
+        await pilot.press("/", "r", "e")
+        await pilot.pause(0.1)
+
+    return Scene(scene.app, scene.size, before, scene.model)
+
+
 def help_small(tmp: Path) -> Scene:
     """F1 in an 80x24 terminal."""
     scene = help_screen(tmp)
@@ -336,4 +350,5 @@ SCENES: dict[str, Callable[[Path], Scene]] = {
     "resume-picker": resume_picker,
     "help": help_screen,
     "help-80x24": help_small,
+    "slash-menu": slash_menu,
 }

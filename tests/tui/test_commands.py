@@ -276,3 +276,77 @@ async def test_command_palette_offers_the_commands(make_app: Any) -> None:
         )
         command.callback()
         await wait_for(pilot, lambda: len(stored(app).checkpoints) == 2)
+
+
+async def test_typing_a_slash_offers_the_commands(make_app: Any) -> None:
+    from chatcli.tui.widgets.slash_menu import SlashMenu
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        menu = app.chat.query_one(SlashMenu)
+        prompt = app.chat.query_one(PromptInput)
+        assert not menu.display
+        await pilot.press("/")
+        assert menu.display
+        assert [c.slash for c in menu.commands] == [
+            "checkpoint",
+            "restore",
+            "fork",
+            "new",
+            "rename",
+            "model",
+            "export",
+            "help",
+        ]
+        assert "/rename TITLE" in str(menu.render())
+        await pilot.press("r", "e")
+        assert [c.slash for c in menu.commands] == ["restore", "rename"]
+        await pilot.press("down", "tab")  # the second one
+        assert prompt.text == "/rename "
+        assert not menu.display  # its argument is being typed now
+        prompt.clear()
+        await pilot.press(*"/he")
+        assert [c.slash for c in menu.commands] == ["help", "checkpoint"]  # starts, then contains
+        await pilot.press("enter")  # takes it, and it needs no argument: it runs
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await pilot.press(*"/exp")
+        await pilot.press("escape")  # closes the list, keeps the text
+        assert not menu.display and prompt.text == "/exp"
+        assert isinstance(app.screen, ChatScreen)
+
+
+async def test_f3_offers_recent_models_and_the_ones_litellm_knows_for_the_keys_set(
+    tmp_path: Path, model: FakeModel, make_app: Any
+) -> None:
+    from textual.widgets import Input, OptionList
+
+    from chatcli.tui.screens.model_screen import ModelScreen
+
+    ws = make_workspace(tmp_path, model)
+    ws.environ = {"OPENAI_API_KEY": "sk-test"}
+    app = make_app(ws=ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "hello")
+        await send(pilot, "/model openai/earlier-choice")  # a recent one
+        await wait_for(pilot, lambda: app.chat.controller.model_name == "openai/earlier-choice")
+        await send(pilot, "/model openai/test-model")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelScreen))
+        dialog = app.screen
+        # the first call imports litellm (a few seconds on a busy machine)
+        await wait_for(pilot, lambda: len(dialog.models) > 10, timeout=60, what="litellm's list")
+        offered = [name for name, _why in dialog.models]
+        assert offered[:2] == ["openai/test-model", "openai/earlier-choice"]
+        assert "openai/gpt-4o-mini" in offered
+        assert not any(name.startswith("anthropic/") for name in offered)  # no key for it
+        field = dialog.query_one(Input)
+        field.value = "4o-mini"
+        await pilot.pause()
+        options = dialog.query_one(OptionList)
+        shown = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert shown and all("4o-mini" in str(name) for name in shown)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await wait_for(pilot, lambda: app.chat.controller.model_name == shown[0])
+        assert stored(app).model == shown[0]

@@ -84,3 +84,9 @@ def test_help_screen_80x24(snap_compare: Any, tmp_path: Path) -> None:
     """F1 at 80x24: the keys and what they do fit; the slash and id columns run off to
     the right (the table scrolls); the hint wraps onto two lines inside the dialog."""
     check(snap_compare, scenes.help_small(tmp_path))
+
+
+def test_slash_menu_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    """80x24, `/re` typed: above the prompt, /restore (highlighted) and /rename TITLE with
+    what each does; the conversation above is unchanged."""
+    check(snap_compare, scenes.slash_menu(tmp_path))

@@ -151,14 +151,10 @@ class ChatActions:
         if name:
             self.act(None, self.controller.set_model, name)
             return
-        from chatcli.tui.screens.ask_text_screen import AskTextScreen
+        from chatcli.tui.screens.model_screen import ModelScreen
 
         self.screen.app.push_screen(
-            AskTextScreen(
-                "Model for the next replies",
-                value=self.controller.model_name or "",
-                placeholder="provider/model",
-            ),
+            ModelScreen(self.controller.model_name or "", self.controller.model_suggestions),
             lambda answer: self.model(answer) if answer else None,
         )
 

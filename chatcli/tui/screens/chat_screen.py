@@ -46,6 +46,7 @@ from chatcli.tui.widgets.conversation import Conversation
 from chatcli.tui.widgets.model_note import ModelNote
 from chatcli.tui.widgets.prompt_input import PromptInput
 from chatcli.tui.widgets.sessions_sidebar import SessionsSidebar
+from chatcli.tui.widgets.slash_menu import SlashMenu
 from chatcli.tui.widgets.state_pane import StatePane
 from chatcli.tui.widgets.status_bar import StatusBar
 
@@ -133,6 +134,7 @@ class ChatScreen(Screen[None]):
             yield SessionsSidebar(self._list_sessions, clock=self.clock, id="sidebar")
             with Vertical(id="center"):
                 yield Conversation(id="conversation")
+                yield SlashMenu(id="slash-menu")
                 yield PromptInput(id="prompt")
             with Vertical(id="side"):
                 yield StatePane(clock=self.clock, id="state")
@@ -320,6 +322,10 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.Submitted)
     def _submitted(self, event: PromptInput.Submitted) -> None:
         self.actions.submit(event.text)
+
+    @on(PromptInput.CompletionsChanged)
+    def _completions_changed(self, event: PromptInput.CompletionsChanged) -> None:
+        self.query_one(SlashMenu).show(event.commands, event.pick)
 
     def start_turn(self, text: str) -> None:
         """Send `text` (as typed) in a worker; the prompt was cleared."""
