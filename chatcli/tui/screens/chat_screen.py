@@ -124,8 +124,6 @@ class ChatScreen(Screen[None]):
         self._opened = opened
         self._startup = Startup.OPENING
         self._panes = Panes()
-        self._follower: Worker[None] | None = None
-        self._follow_problem = ""
 
     # -- layout -------------------------------------------------------------------
 
@@ -375,23 +373,8 @@ class ChatScreen(Screen[None]):
     # -- following the log ----------------------------------------------------------------
 
     def _follow_tick(self) -> None:
-        idle = self._follower is None or self._follower.is_finished
-        if idle and self.controller.can_follow:
-            self._follower = self._follow()
-        self.update_status()  # "another window is writing" fades after a minute
-
-    @work(group="follow", exit_on_error=False)
-    async def _follow(self) -> None:
-        followed = await self.controller.follow()
-        if followed.count or followed.problem != self._follow_problem:
-            self.post_message(self.LogFollowed(followed))
+        self.view.follow_tick()
 
     @on(LogFollowed)
     async def _log_followed(self, event: LogFollowed) -> None:
-        followed = event.followed
-        if followed.problem and followed.problem != self._follow_problem:
-            self.notify(followed.problem, title="Cannot follow the log", severity="error")
-        self._follow_problem = followed.problem
-        if followed.count:
-            await self.sync()
-            self.sidebar.reload()
+        await self.view.followed(event.followed)

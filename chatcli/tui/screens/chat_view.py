@@ -1,4 +1,4 @@
-"""ChatView: how the chat screen shows the controller's state: the panes and a turn.
+"""ChatView: how the chat screen shows the controller's state: the panes, a turn, the log.
 
 `sync` brings the conversation, the state and checkpoints panes and the status
 bar in line with the open session's view. A turn: the screen's turn worker
@@ -6,6 +6,7 @@ iterates `ChatController.run_turn` and posts each event; the screen's handlers
 hand them here, on the UI thread. Reply text is buffered, and bursts of
 `ReplyGrew` merge into one message, so a fast stream never floods the queue.
 Esc cancels the worker: the engine keeps what arrived, marked interrupted.
+Following: every half second a worker takes in lines another window wrote.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker, WorkerState
 
-from chatcli.chat.controller import ChatController
+from chatcli.chat.controller import ChatController, Followed
 from chatcli.chat.events import (
     CheckpointSaved,
     MessageSaved,
@@ -41,6 +42,8 @@ class ChatView:
     def __init__(self, screen: ChatScreen, controller: ChatController) -> None:
         self.screen = screen
         self.controller = controller
+        self._follower: Worker[None] | None = None
+        self._follow_problem = ""
 
     async def sync(self, *, jump: bool = False) -> None:
         """Bring every pane in line with the open session's view; `jump` scrolls to the end."""
@@ -79,6 +82,32 @@ class ChatView:
             shared=controller.shared,
             busy=busy_text(controller.turn),
         )
+
+    # -- following the log -------------------------------------------------------------
+
+    def follow_tick(self) -> None:
+        """Every FOLLOW_SECONDS: look for lines another window wrote, if nothing else is busy."""
+        idle = self._follower is None or self._follower.is_finished
+        if idle and self.controller.can_follow:
+            self._follower = self.screen.run_worker(
+                self._follow(), group="follow", exit_on_error=False
+            )
+        self.update_status()  # "another window is writing" fades after a minute
+
+    async def _follow(self) -> None:
+        followed = await self.controller.follow()
+        if followed.count or followed.problem != self._follow_problem:
+            self.screen.post_message(self.screen.LogFollowed(followed))
+
+    async def followed(self, followed: Followed) -> None:
+        """Show what following found: the new lines, or (once) why it could not look."""
+        screen = self.screen
+        if followed.problem and followed.problem != self._follow_problem:
+            screen.notify(followed.problem, title="Cannot follow the log", severity="error")
+        self._follow_problem = followed.problem
+        if followed.count:
+            await self.sync()
+            screen.sidebar.reload()
 
     # -- a turn ------------------------------------------------------------------------
 
