@@ -590,6 +590,8 @@ def test_paths_honours_the_environment_real_entry_point(home: Path, env: dict[st
     assert rows["agents"] == str(home / "config" / "agents")
     assert rows["data"] == str(home / "data")
     assert rows["sessions"] == str(home / "data" / "sessions")
+    assert rows["exports"] == str(home / "data" / "exports")  # where F4 offers to write
+    assert rows["window"] == str(home / "data" / "ui-state.json")
     assert rows["log file"].startswith(str(home / "data"))
     assert rows["log file"].endswith(".log")
     assert not (home / "data").exists(), "`chatcli paths` only shows; it creates nothing"

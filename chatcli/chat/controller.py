@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from chatcli.chat.engine import ChatEngine
 from chatcli.chat.events import TurnEvent
-from chatcli.chat.exports import write_export
+from chatcli.chat.exports import suggested_path, write_export
 from chatcli.chat.tally import LogTally
 from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
 from chatcli.chat.ui_state import UiState, UiStateFile
@@ -292,12 +292,19 @@ class ChatController:
             await _in_thread(engine.set_model, name)
         return Done(f"Model: {name} from the next reply on.")
 
-    async def export(self, folder: Path, fmt: str) -> Done:
-        """Write the conversation to a new 0600 file in `folder`, as `md`, `json` or `jsonl`."""
+    def export_path(self, fmt: str) -> Path:
+        """Where an export goes unless the person says otherwise: a new file in the
+        exports folder (`<data dir>/exports/<session id>.<fmt>`)."""
+        session_id = self.session.id if self.session else "session"
+        return suggested_path(self.workspace.paths.exports_dir, session_id, fmt)
+
+    async def export(self, path: Path, fmt: str) -> Done:
+        """Write the conversation to `path` (a new 0600 file) as `md`, `json` or `jsonl`."""
         session = self._saved()
         async with self.io:
             text = await asyncio.to_thread(self.workspace.export, session, fmt)
-        written = await asyncio.to_thread(write_export, folder, session.id, fmt, text)
+        exports = self.workspace.paths.exports_dir
+        written = await asyncio.to_thread(write_export, path, text, exports)
         return Done(f"Exported to {written}.")
 
     async def save_state(self, data: dict[str, Any]) -> StateRecord | None:

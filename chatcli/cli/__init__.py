@@ -130,6 +130,8 @@ def paths() -> None:
             ("agents", where.agents_dir),
             ("data", where.data_dir),
             ("sessions", store),
+            ("exports", where.exports_dir),
+            ("window", where.ui_state_file),
             ("log file", where.log_file),
         ]
         for name, value in rows:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from chatcli.config import Settings
 from chatcli.session import RestoreRecord, Session
@@ -202,16 +202,52 @@ async def test_new_rename_model_and_export(
         await send(pilot, "/model openai/other-model")
         await wait_for(pilot, lambda: stored(app).model == "openai/other-model")
         assert app.chat.query_one(StatusBar).status.model == "openai/other-model"
-        await send(pilot, "/export md")
-        session_id = app.chat.controller.session.id
-        exported = tmp_path / f"chatcli-{session_id}.md"
-        await wait_for(pilot, lambda: exported.exists())
-        assert "hello" in exported.read_text()
-        assert oct(exported.stat().st_mode & 0o777) == "0o600"
         await send(pilot, "/new")
         await wait_for(pilot, lambda: app.chat.controller.session is None)
         assert app.chat.query_one(Conversation).blocks == []
         assert len(workspace.sessions()) == 1  # /new writes nothing until a message
+
+
+async def test_export_asks_where_and_offers_the_exports_folder(
+    make_app: Any, workspace: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "hello")
+        session_id = app.chat.controller.session.id
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskTextScreen))
+        field = app.screen.query_one("#ask-input", Input)
+        offered = workspace.paths.data_dir / "exports" / f"{session_id}.md"
+        assert field.value == str(offered)
+        assert ".md, .json or .jsonl" in str(app.screen.query_one("#ask-hint").render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: offered.exists())
+        assert "hello" in offered.read_text()
+        assert oct(offered.stat().st_mode & 0o777) == "0o600"
+        assert oct(offered.parent.stat().st_mode & 0o777) == "0o700"
+        await wait_for(pilot, lambda: toasts(app, "Exported"))
+        assert toasts(app, "Exported") == [f"Exported to {offered}."]  # says where
+        assert list(tmp_path.glob("chatcli-*")) == []  # nothing dropped in the current folder
+
+        await send(pilot, "/export json")  # the next name is free, and the format follows
+        await wait_for(pilot, lambda: isinstance(app.screen, AskTextScreen))
+        field = app.screen.query_one("#ask-input", Input)
+        assert field.value == str(offered.with_suffix(".json"))
+        field.value = "mine.jsonl"  # relative: the current folder; the extension picks jsonl
+        await pilot.press("enter")
+        mine = tmp_path / "mine.jsonl"
+        await wait_for(pilot, lambda: mine.exists())
+        assert mine.read_text().startswith('{"type":"session"')
+        assert oct(mine.stat().st_mode & 0o777) == "0o600"
+
+        await pilot.press("f4")  # an existing file is never overwritten
+        await wait_for(pilot, lambda: isinstance(app.screen, AskTextScreen))
+        app.screen.query_one("#ask-input", Input).value = str(mine)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("already exists" in t for t in toasts(app, "")))
+        assert mine.read_text().startswith('{"type":"session"')
 
 
 async def test_rename_without_a_title_asks_for_one(make_app: Any) -> None:

@@ -19,17 +19,29 @@ class AskTextScreen(ModalScreen[str | None]):
         Binding("escape", "dismiss_none", "Cancel", id="ask-cancel"),
     ]
 
-    def __init__(self, question: str, *, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self,
+        question: str,
+        *,
+        value: str = "",
+        placeholder: str = "",
+        hint: str = "Enter to confirm · Esc to cancel",
+    ) -> None:
         super().__init__(classes="ask-text-screen")
         self.question = question
         self.value = value
         self.placeholder = placeholder
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-dialog", classes="dialog"):
             yield Static(self.question, classes="dialog-title")
             yield Input(value=self.value, placeholder=self.placeholder, id="ask-input")
-            yield Static("Enter to confirm · Esc to cancel", classes="dialog-hint")
+            yield Static(self.hint, id="ask-hint")
+
+    def on_mount(self) -> None:
+        if self.app.is_headless:
+            self.query_one(Input).cursor_blink = False  # stable screenshots and snapshots
 
     @on(Input.Submitted, "#ask-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatcli.chat.controller import ChatController, Done
-from chatcli.chat.exports import export_format
+from chatcli.chat.exports import export_format, format_of
 from chatcli.errors import ChatcliError
 from chatcli.session import Memory, StateRecord
 from chatcli.tui.commands.registry import commands_for
@@ -159,12 +159,32 @@ class ChatActions:
         )
 
     def export(self, fmt: str) -> None:
-        """Write the conversation to a file."""
+        """Write the conversation to a file: ask where, offering the exports folder."""
         ext = export_format(fmt)
         if ext is None:
-            self.screen.notify(f"Cannot export as {fmt!r}: use md or json.", severity="error")
+            self.screen.notify(
+                f"Cannot export as {fmt!r}: use md, json or jsonl.", severity="error"
+            )
             return
-        self.act("export", self.controller.export, Path.cwd(), ext)
+        if self.refused("export"):
+            return
+        from chatcli.tui.screens.ask_text_screen import AskTextScreen
+
+        def chosen(answer: str | None) -> None:
+            if answer:
+                path = Path(answer).expanduser().absolute()
+                self.act("export", self.controller.export, path, format_of(path))
+
+        self.screen.app.push_screen(
+            AskTextScreen(
+                "Export this session to",
+                value=str(self.controller.export_path(ext)),
+                placeholder="a file path",
+                hint="The extension picks the format: .md, .json or .jsonl. Enter writes it · "
+                "Esc cancels",
+            ),
+            chosen,
+        )
 
     def help(self) -> None:
         """Show every key and command."""
