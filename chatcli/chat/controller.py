@@ -16,7 +16,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -319,11 +319,16 @@ class ChatController:
         """Whether `follow` would look now (a session is open and nothing else holds `io`)."""
         return self.session is not None and not self.io.locked() and not self.turn.running
 
+    def keep(self, state: UiState) -> Awaitable[None]:
+        """Use `state` now; await the result to save it for the next run (in a thread;
+        ChatcliError when the file cannot be written)."""
+        self.ui = state
+        return asyncio.to_thread(self._ui_file.save, state)
+
     async def remember(self, state: UiState) -> None:
-        """Keep `state` for the next run (ChatcliError when the file cannot be written)."""
+        """`keep` and save `state`, if it is new."""
         if state != self.ui:
-            self.ui = state
-            await asyncio.to_thread(self._ui_file.save, state)
+            await self.keep(state)
 
     async def _remember_quietly(self, state: UiState) -> None:
         """`remember`, during a turn: a preference that cannot be saved must not break it."""

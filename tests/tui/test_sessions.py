@@ -212,3 +212,31 @@ async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
         await pilot.pause(0.2)
         assert len(conversation.blocks) == 2 * PAGE  # and no more pages load by themselves
         assert shown(app)[0] == f"message {150 - 2 * PAGE}"
+
+
+async def test_the_panes_the_person_showed_are_shown_again_after_a_restart(
+    make_app: Any, workspace: Workspace
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.chat
+        assert screen.has_class("-hide-state") and screen.has_class("-hide-checkpoints")
+        await pilot.press("ctrl+t", "ctrl+g")  # show both (too narrow for them by default)
+        await pilot.pause()
+        assert not screen.has_class("-hide-state") and not screen.has_class("-hide-checkpoints")
+        await wait_for(pilot, lambda: workspace.paths.ui_state_file.exists())
+    again = make_app()
+    async with again.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        screen = again.chat
+        assert not screen.has_class("-hide-state") and not screen.has_class("-hide-checkpoints")
+        assert not screen.has_class("-hide-sidebar")  # untouched: it follows the width
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert screen.has_class("-hide-state")
+    third = make_app()
+    async with third.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert third.chat.has_class("-hide-state")  # hidden, as last chosen
+        assert not third.chat.has_class("-hide-checkpoints")
+        assert third.chat.has_class("-hide-sidebar")  # 100 columns: too narrow for it

@@ -168,8 +168,7 @@ class ChatScreen(Screen[None]):
         self.call_after_refresh(self._painted)
 
     def on_resize(self, event: Resize) -> None:
-        if not self._panes.chosen:  # until the person toggles one, panes follow the width
-            self._apply_panes(Panes.for_width(event.size.width))
+        self._apply_panes(Panes.for_width(event.size.width, self.controller.ui.panes))
 
     def _apply_panes(self, panes: Panes) -> None:
         self._panes = panes
@@ -177,12 +176,14 @@ class ChatScreen(Screen[None]):
             self.set_class(hidden, name)
 
     def toggle_pane(self, pane: str) -> None:
-        """Show or hide one of the side panes (from now on they no longer follow the width)."""
-        panes = self._panes.toggled(pane)
-        self._apply_panes(panes)
-        if panes.shown(pane) and pane == "sidebar":
+        """Show or hide one of the side panes; the choice is remembered, across runs too."""
+        shown = not self._panes.shown(pane)
+        saving = self.controller.keep(self.controller.ui.with_pane(pane, shown))
+        self.run_worker(saving, group="ui-state", exit_on_error=False)
+        self._apply_panes(Panes.for_width(self.size.width, self.controller.ui.panes))
+        if shown and pane == "sidebar":
             self.query_one("#session-rows").focus()
-        elif not panes.shown(pane):
+        elif not shown:
             self.prompt.focus()
 
     # -- start-up -------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Which side panes show: they follow the width until the person toggles one."""
+"""Which side panes show: what fits the width, except the ones the person chose."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 PANES = ("sidebar", "state", "checkpoints")
@@ -14,22 +15,16 @@ class Panes:
     sidebar: bool = True
     state: bool = False
     checkpoints: bool = False
-    chosen: bool = False
-    """The person toggled a pane: from now on the panes no longer follow the width."""
 
     @classmethod
-    def for_width(cls, width: int) -> Panes:
-        """What fits a terminal `width` cells wide."""
-        return cls(sidebar=width >= 110, state=width >= 150, checkpoints=width >= 150)
+    def for_width(cls, width: int, chosen: Mapping[str, bool] | None = None) -> Panes:
+        """What fits a terminal `width` cells wide, with the person's `chosen` panes as chosen."""
+        fits = {"sidebar": width >= 110, "state": width >= 150, "checkpoints": width >= 150}
+        fits.update({p: v for p, v in (chosen or {}).items() if p in fits})
+        return cls(**fits)
 
     def shown(self, pane: str) -> bool:
         return bool(getattr(self, pane))
-
-    def toggled(self, pane: str) -> Panes:
-        """These panes, with `pane` flipped by the person."""
-        values = {p: self.shown(p) for p in PANES}
-        values[pane] = not values[pane]
-        return Panes(**values, chosen=True)
 
     def hidden_classes(self) -> dict[str, bool]:
         """State classes for the screen: `-hide-<pane>` (and `-hide-side`) → set or not."""
