@@ -174,7 +174,8 @@ async def test_checkpoint_restore_and_undo(workspace: Workspace) -> None:
     done = await controller.checkpoint("mine")
     session = stored(controller)
     assert session.checkpoints[-1].record.label == "mine"
-    assert "mine" in done.note and not done.switched
+    assert done.note == f"Checkpoint #3 ({session.checkpoints[-1].record.id}) saved: “mine”."
+    assert not done.switched
 
     first_turn = session.checkpoints[0].record.id
     done = await controller.restore(first_turn)

@@ -238,6 +238,31 @@ def test_checkpoint_prints_its_id_and_checkpoints_lists_them(
     assert first in text and "one" in text and "two" in text and "manual" in text
 
 
+def test_checkpoints_are_numbered_with_their_turn_and_unlabelled_ones_get_a_name(
+    home: Path, env: dict[str, str]
+) -> None:
+    session = make_session(home, "nums", TURNS[:1])
+    session.checkpoint("")  # an old-style manual checkpoint with no label at all
+    make_session_add(home, "nums", "a second question, asked at some length to be cut")
+    made = cli(env, "checkpoint", "nums").ok().stdout.strip()  # no --label
+    line = log_lines(home, "nums")[-1]
+    assert (line["id"], line["auto"]) == (made, False)
+    assert line["label"] == "turn 2: a second question, asked at some length to be cut"
+
+    rows = cli(env, "checkpoints", "nums").ok().stdout.splitlines()
+    assert rows[0].split() == ["#", "id", "age", "kind", "turn", "msgs", "label"]
+    first, second = (row.split() for row in rows[1:])
+    assert first[:2] == ["1", "cp4"] and first[4:6] == ["1", "2"]
+    assert " ".join(first[6:]) == f"(turn 1: {TURNS[0][0]})"  # named when shown
+    assert second[:2] == ["2", made] and second[4:6] == ["2", "3"]
+
+    said = cli(env, "restore", "nums", "1").ok().stdout  # "checkpoint 1"
+    assert "to cp4" in said
+    assert log_lines(home, "nums")[-1] == {**log_lines(home, "nums")[-1], "checkpoint": "cp4"}
+    assert cli(env, "restore", "nums", "#2").ok().stdout.count(made) == 1
+    assert_one_error_line(cli(env, "restore", "nums", "3"), "no checkpoint '3'")
+
+
 def make_session_add(home: Path, session_id: str, text: str) -> None:
     from chatcli.session import Session
 

@@ -31,7 +31,7 @@ from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
 from chatcli.chat.ui_state import UiState, UiStateFile
 from chatcli.chat.workspace import Workspace
 from chatcli.errors import ChatcliError
-from chatcli.session.chain import RestorePlan, restore_plan
+from chatcli.session.chain import RestorePlan, default_label, ordinal, restore_plan
 from chatcli.session.records import StateRecord
 from chatcli.session.session import Session
 from chatcli.session.state import Memory
@@ -221,12 +221,12 @@ class ChatController:
         return self.session
 
     async def checkpoint(self, label: str = "") -> Done:
-        """Checkpoint the view now."""
+        """Checkpoint the view now; without a label, it is named for its turn."""
         session = self._saved()
         async with self.io:
-            record = await _in_thread(session.checkpoint, label)
-        named = f" “{label}”" if label else ""
-        return Done(f"Checkpoint {record.id}{named} saved.")
+            record = await _in_thread(session.checkpoint, label or default_label(session.view.head))
+        number = ordinal(session.view, record.id)
+        return Done(f"Checkpoint #{number} ({record.id}) saved: “{record.label}”.")
 
     async def restore(self, checkpoint_id: str) -> Done:
         """Roll the view back (or forward) to a checkpoint; nothing leaves the log."""

@@ -16,8 +16,10 @@ import click
 from chatcli.cli.doctor import doctor, recover
 from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.wiring import context, open_store
+from chatcli.errors import CheckpointNotFound
 from chatcli.private_files import write_private
 from chatcli.session import Session, check_id, list_sessions, parse_duration, stale_sessions
+from chatcli.session.chain import default_label, find_checkpoint, turn_count
 from chatcli.session.export import FORMATS, checkpoint_json, export, session_json
 from chatcli.session.store import Store
 from chatcli.session.times import age as _age
@@ -117,10 +119,14 @@ def new(session_id: str | None, title: str, as_json: bool) -> None:
 @click.option("--label", "-l", default="", help="A label for the checkpoint.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def checkpoint(session_id: str, label: str, as_json: bool) -> None:
-    """Checkpoint a session's current view; prints the checkpoint id."""
+    """Checkpoint a session's current view; prints the checkpoint id.
+
+    Without --label it is named for its turn (`turn 3: <the prompt>`).
+    """
 
     def body() -> None:
-        record = _load(session_id).checkpoint(label)
+        session = _load(session_id)
+        record = session.checkpoint(label or default_label(session.view.head))
         if as_json:
             _json(checkpoint_json(record))
         else:
@@ -133,7 +139,7 @@ def checkpoint(session_id: str, label: str, as_json: bool) -> None:
 @click.argument("session_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def checkpoints(session_id: str, as_json: bool) -> None:
-    """List a session's checkpoints, oldest first."""
+    """List a session's checkpoints, oldest first, numbered #1, #2… (restore takes either)."""
 
     def body() -> None:
         snaps = _load(session_id).checkpoints
@@ -142,11 +148,15 @@ def checkpoints(session_id: str, as_json: bool) -> None:
             return
         if not snaps:
             click.echo("No checkpoints yet.")
-        for snap in snaps:
+            return
+        click.echo(f"{'#':>3}  {'id':<8} {'age':>5} {'kind':<6} {'turn':>4} {'msgs':>5}  label")
+        for number, snap in enumerate(snaps, start=1):
             r = snap.record
             kind = "auto" if r.auto else "manual"
+            label = r.label or f"({default_label(snap.head)})"
             click.echo(
-                f"{r.id:<8} {age(r.ts):>4} {kind:<6} {snap.message_count:>4} msgs  {r.label}"
+                f"{number:>3}  {r.id:<8} {age(r.ts):>5} {kind:<6} {turn_count(snap.head):>4} "
+                f"{snap.message_count:>5}  {label}"
             )
 
     run_safely(body)
@@ -154,17 +164,22 @@ def checkpoints(session_id: str, as_json: bool) -> None:
 
 @sessions.command()
 @click.argument("session_id", metavar="ID")
-@click.argument("checkpoint_id", metavar="CHECKPOINT_ID")
+@click.argument("checkpoint_id", metavar="CHECKPOINT")
 def restore(session_id: str, checkpoint_id: str) -> None:
-    """Roll a session back to a checkpoint (nothing is deleted; restore again to undo)."""
+    """Roll a session back to a checkpoint: its id (cp8) or number (3, as `checkpoints`
+    lists them). Nothing is deleted; restore again to undo."""
 
     def body() -> None:
         session = _load(session_id)
+        snap = find_checkpoint(session.view, checkpoint_id)
+        if snap is None:
+            raise CheckpointNotFound(session.id, checkpoint_id)
+        target = snap.record.id
         before = session.view.message_count
-        session.restore(checkpoint_id)
+        session.restore(target)
         now = session.view.message_count
         click.echo(
-            f"Restored {session.id} to {checkpoint_id}: {now} messages in view (was {before}). "
+            f"Restored {session.id} to {target}: {now} messages in view (was {before}). "
             "Rolled-back lines are kept; restore a later checkpoint to undo."
         )
 

@@ -53,6 +53,31 @@ async def test_slash_checkpoint_saves_a_labelled_checkpoint(make_app: Any) -> No
         assert app.chat.query_one(PromptInput).text == ""
 
 
+async def test_checkpoints_are_numbered_and_an_unlabelled_one_is_named_for_its_turn(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await send(pilot, "hello there")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(stored(app).checkpoints) == 2)
+        record = stored(app).checkpoints[-1].record
+        assert (record.label, record.auto) == ("turn 1: hello there", False)
+        await wait_for(pilot, lambda: toasts(app, "Checkpoint #2"))
+        assert toasts(app, "Checkpoint #2") == [
+            f"Checkpoint #2 ({record.id}) saved: “turn 1: hello there”."
+        ]
+        rows = app.chat.query_one(CheckpointRows)
+        await wait_for(pilot, lambda: rows.row_count == 2)
+        assert rows.row_text(0, 0, 60).plain.startswith(f" #2 {record.id}")
+        assert rows.row_text(1, 0, 60).plain.startswith(" #1 ")
+        assert rows.row_text(1, 1, 60).plain == "   turn 1 · hello there"
+        await send(pilot, "/restore 1")  # "checkpoint 1": the picker opens on it
+        await wait_for(pilot, lambda: isinstance(app.screen, RestoreScreen))
+        chosen = app.screen.query_one(CheckpointRows).highlighted_snapshot
+        assert chosen is not None and chosen.record.id == stored(app).checkpoints[0].record.id
+
+
 async def test_ctrl_s_is_the_checkpoint_key_and_the_keymap_can_move_it(
     tmp_path: Path, model: FakeModel, make_app: Any
 ) -> None:

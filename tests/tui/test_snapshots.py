@@ -41,16 +41,16 @@ def test_state_pane_after_a_tool_call(snap_compare: Any, tmp_path: Path) -> None
 
 
 def test_checkpoints_after_a_restore(snap_compare: Any, tmp_path: Path) -> None:
-    """The checkpoints pane lists every checkpoint newest first (auto ones, the manual
-    "before the twist", and "before restore") with times and turn previews, the restored
+    """The checkpoints pane lists every checkpoint newest first, numbered (#4 … #1), auto
+    ones and the manual "before the twist", with times, turn numbers and prompts, the restored
     cp5 highlighted; the conversation shows the restored first turn and a note: "4
     messages rolled back (kept in the session log) — restore cp12 (Ctrl+R) to undo"."""
     check(snap_compare, scenes.checkpoints(tmp_path))
 
 
 def test_restore_picker(snap_compare: Any, tmp_path: Path) -> None:
-    """The restore picker over the chat: checkpoints on the left with the third
-    highlighted; on the right what it rolls back, the conversation it ends with, and
+    """The restore picker over the chat: checkpoints on the left, numbered #4…#1 with
+    their turns, #2 highlighted; on the right what it rolls back, the conversation it ends with, and
     its state; Cancel and Restore buttons."""
     check(snap_compare, scenes.restore_picker(tmp_path))
 

@@ -105,6 +105,7 @@ COMMANDS: tuple[Command, ...] = (
         "Pick a checkpoint to restore",
         "Pick a checkpoint to roll back (or forward) to",
         slash="restore",
+        args="[N]",
         show=True,
     ),
     Command(

@@ -16,6 +16,7 @@ from chatcli.chat.controller import ChatController, Done
 from chatcli.chat.exports import export_format, format_of
 from chatcli.errors import ChatcliError
 from chatcli.session import Memory, StateRecord
+from chatcli.session.chain import find_checkpoint
 from chatcli.tui.commands.registry import commands_for
 from chatcli.tui.commands.slash import parse_slash
 
@@ -119,6 +120,12 @@ class ChatActions:
             screen.notify("No checkpoints yet: one is saved at the end of every turn.")
             return
         from chatcli.tui.screens.restore_screen import RestoreScreen
+
+        if checkpoint_id:  # `/restore 3`, `/restore cp8`: open the picker on that one
+            snap = find_checkpoint(session.view, checkpoint_id)
+            if snap is None:
+                screen.notify(f"No checkpoint {checkpoint_id!r}: see the list.", severity="warning")
+            checkpoint_id = snap.record.id if snap else ""
 
         def chosen(picked: str | None) -> None:
             if picked is not None:

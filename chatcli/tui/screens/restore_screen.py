@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from chatcli.session import Snapshot, View
-from chatcli.session.chain import restore_plan, tail
+from chatcli.session.chain import ordinal, restore_plan, tail
 from chatcli.tui.support.clock import Clock, clock_time, system_clock
 from chatcli.tui.support.text import one_line, plural, turn_preview
 from chatcli.tui.widgets.checkpoint_rows import CheckpointRows, checkpoint_title
@@ -29,7 +29,7 @@ def preview(view: View, snap: Snapshot, now_text: str) -> Content:
     record = snap.record
     lines: list[str | tuple[str, str]] = [
         ("Restore ", "bold"),
-        (record.id, "bold $accent"),
+        (f"#{ordinal(view, record.id)} {record.id}", "bold $accent"),
         f"  {checkpoint_title(snap, turn_preview(snap.head))} · {now_text}\n",
     ]
     if plan.rolls_back:

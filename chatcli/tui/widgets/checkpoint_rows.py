@@ -1,4 +1,9 @@
-"""CheckpointRows: checkpoints as a virtual list, two lines each (id, time, label; the turn)."""
+"""CheckpointRows: checkpoints as a virtual list, two lines each.
+
+Line 1: its number (#1 is the first checkpoint made: what people say, and what
+`/restore 3` and `chatcli sessions restore ID 3` take), id, time and label.
+Line 2: the turn it ends and that turn's prompt.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from chatcli.session import Snapshot
+from chatcli.session.chain import turn_count
 from chatcli.tui.support.clock import Clock, clock_time, system_clock
 from chatcli.tui.support.text import turn_preview
 from chatcli.tui.widgets.row_list import RowList
@@ -33,7 +39,8 @@ class CheckpointRows(RowList):
         super().__init__(row_height=2, empty_text="No checkpoints yet.", id=id)
         self.clock = clock
         self.snapshots: Sequence[Snapshot] = ()
-        self._previews: dict[str, str] = {}
+        self._previews: dict[str, tuple[str, int]] = {}
+        """Checkpoint id → (its turn's prompt, its turn number), worked out once."""
 
     def show(self, snapshots: Sequence[Snapshot], *, keep_id: str | None = None) -> None:
         """Show these checkpoints (give them newest first)."""
@@ -51,15 +58,22 @@ class CheckpointRows(RowList):
     def row_text(self, index: int, line: int, width: int) -> Text:
         snap = self.snapshots[index]
         record = snap.record
-        preview = self._previews.get(record.id)
-        if preview is None:
-            preview = turn_preview(snap.head, 200)
-            self._previews[record.id] = preview
+        known = self._previews.get(record.id)
+        if known is None:
+            known = self._previews[record.id] = (
+                turn_preview(snap.head, 200),
+                turn_count(snap.head),
+            )
+        preview, turn = known
         if line == 0:
+            number = len(self.snapshots) - index  # newest first: #1 is the oldest
             return Text.assemble(
+                (f" #{number}", self.dim_style()),
                 (f" {record.id}", "bold"),
                 ("  " + clock_time(record.ts, self.clock()), self.dim_style()),
                 "  ",
                 (checkpoint_title(snap, preview), "italic" if record.auto else "bold"),
             )
-        return Text(f"   {preview}", style=self.dim_style())
+        return Text(
+            f"   turn {turn} · {preview}" if turn else f"   {preview}", style=self.dim_style()
+        )
