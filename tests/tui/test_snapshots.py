@@ -56,7 +56,8 @@ def test_restore_picker(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_error(snap_compare: Any, tmp_path: Path) -> None:
-    """A failed reply: an error toast with the rate-limit sentence, the partial reply
+    """A failed reply: an error toast at the top right (over the conversation, clear of
+    the prompt and the status bar) with the rate-limit sentence, the partial reply
     marked "✖ error" with the sentence under it, and the unsent text back in the prompt."""
     check(snap_compare, scenes.error(tmp_path))
 

@@ -273,3 +273,29 @@ async def test_a_tool_line_wraps_instead_of_being_cut(make_app: Any, model: Fake
         shown = " ".join(str(title.render()).split())
         assert " ".join(result.content.split()) in shown  # every word of it, none cut
         assert title.region.height >= 2 and title.region.right <= 80
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_toasts_cover_neither_the_status_bar_nor_the_prompt(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    from textual.widgets._toast import Toast
+
+    app = make_app()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        app.notify("Checkpoint #3 (cp9) saved: “turn 2: What is in the message?”.")
+        app.notify(
+            "http://127.0.0.1:8080/v1 is rate-limiting requests. Wait 20 seconds "
+            "(Retry-After) and try again.",
+            title="The reply failed",
+            severity="error",
+        )
+        await pilot.pause(0.3)
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 2
+        prompt = app.chat.query_one(PromptInput).region
+        status = app.chat.query_one(StatusBar).region
+        for toast in toasts:
+            assert toast.region.area > 0
+            assert not toast.region.overlaps(prompt), (toast.region, prompt)
+            assert not toast.region.overlaps(status), (toast.region, status)
