@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from chatcli.chat.engine import ChatEngine
 from chatcli.chat.events import TurnEvent
 from chatcli.chat.exports import suggested_path, write_export
+from chatcli.chat.state_edit import check_state
 from chatcli.chat.tally import LogTally
 from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
 from chatcli.chat.ui_state import UiState, UiStateFile
@@ -382,19 +381,3 @@ class ChatController:
             failure=crash,
             stopped=stopped,
         )
-
-
-def check_state(state_type: type[BaseModel], data: dict[str, Any]) -> BaseModel:
-    """`data` as `state_type`, or a ChatcliError that names each field that does not fit."""
-    try:
-        return state_type.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or 'the state'}: {err['msg'][0].lower()}"
-            f"{err['msg'][1:]}"
-            for err in exc.errors(include_url=False)[:3]
-        ]
-        raise ChatcliError(
-            f"That edit does not fit the {state_type.__name__} state ({'; '.join(problems)}).",
-            "Fix it and save again, or press Esc to keep the state as it was.",
-        ) from None
