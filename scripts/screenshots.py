@@ -31,6 +31,8 @@ SHOTS: dict[str, tuple[str, tuple[int, int] | None]] = {
     "resume-picker": ("resume-picker", (120, 30)),
     "help": ("help", (100, 36)),
     "new-session": ("empty", (100, 30)),
+    "slash-menu": ("slash-menu", (80, 24)),
+    "help-80x24": ("help-80x24", (80, 24)),
 }
 """File name → (scene, terminal size)."""
 
