@@ -13,13 +13,12 @@ import errno
 import json
 import logging
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chatcli.errors import ChatcliError
-from chatcli.store.files import create_private, open_nofollow, private_dir, sync_dir
+from chatcli.store.files import create_private, open_nofollow, private_dir, sync_dir, temp_name
 
 log = logging.getLogger("chatcli.ui_state")
 VERSION = 1
@@ -106,7 +105,7 @@ class UiStateFile:
         """Replace the file with `state`, all at once (a crash leaves the old or the new)."""
         data = json.dumps(state.to_json(), indent=2, ensure_ascii=False).encode() + b"\n"
         folder = self.path.parent
-        tmp = folder / f".{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        tmp = temp_name(self.path)  # a name the store's stale-temp sweep recognises
         try:
             private_dir(folder)
             create_private(tmp, data)
