@@ -113,10 +113,14 @@ class UiStateFile:
             sync_dir(folder)
         except OSError as exc:
             reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
-            raise ChatcliError(
-                f"Cannot save the window's layout to {self.path}: {reason}.",
-                "It is only a preference; chatcli works the same without it.",
-            ) from None
+        except ChatcliError as exc:  # the folder could not be made private (read-only, …)
+            reason = exc.message.rstrip(".")
+        else:
+            return
         finally:
             if os.path.lexists(tmp):  # left by a failed write (unlink alone fails on a ro mount)
                 tmp.unlink()
+        raise ChatcliError(
+            f"Cannot save the window's layout to {self.path}: {reason}.",
+            "It is only a preference; chatcli works the same without it.",
+        )
