@@ -120,3 +120,11 @@ class PrivateFileHandler(logging.FileHandler):
         if isinstance(sys.exc_info()[1], OSError):
             return
         super().handleError(record)
+
+    def close(self) -> None:
+        """Close the file; lines still buffered for a disk that refuses them are dropped
+        (closing is what a second workspace in one process does to the first one's log)."""
+        try:
+            super().close()
+        except OSError:
+            self.stream = None  # type: ignore[assignment]  # the log is a diagnostic

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from chatcli.chat.ui_state import UiState, UiStateFile
 from chatcli.errors import ChatcliError
+from tests.fault_mounts import remount_readonly, tmpfs
 
 
 def test_saved_state_comes_back_private_and_whole(tmp_path: Path) -> None:
@@ -54,22 +54,11 @@ def test_a_link_is_not_followed(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def read_only_dir(tmp_path: Path) -> Iterator[Path]:
-    """A real read-only file system (a tmpfs mounted ro): even root cannot write there."""
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.fail(f"cannot mount a read-only tmpfs (the tests run as root): {mounted.stderr}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
+def read_only_dir() -> Iterator[Path]:
+    """A real read-only file system (a tmpfs remounted ro): even root cannot write there."""
+    with tmpfs("64k") as point:
+        remount_readonly(point)
+        yield point
 
 
 def test_an_unwritable_folder_is_one_sentence(read_only_dir: Path) -> None:
