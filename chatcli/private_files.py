@@ -127,4 +127,4 @@ class PrivateFileHandler(logging.FileHandler):
         try:
             super().close()
         except OSError:
-            self.stream = None  # type: ignore[assignment]  # the log is a diagnostic
+            self.stream = None  # the log is a diagnostic
