@@ -17,9 +17,9 @@ from chatcli.paths import Paths
 from chatcli.session import Session
 from chatcli.store import JsonlStore
 from chatcli.tui.app import ChatApp
-from chatcli.tui.chat_screen import ChatScreen
-from chatcli.tui.conversation import Conversation
-from chatcli.tui.prompt import PromptInput
+from chatcli.tui.screens.chat_screen import ChatScreen
+from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.prompt_input import PromptInput
 from tests.tui.conftest import send
 from tests.tui.fakes import frozen_clock
 
@@ -42,7 +42,7 @@ def app_on(tmp_path: Path, engine: LocalEngine) -> ChatApp:
 
 
 def saved(app: ChatApp) -> list[tuple[str, str, str]]:
-    session = app.chat.session
+    session = app.chat.controller.session
     assert session is not None
     return [(m.role, m.content, m.status) for m in Session.load(session.store, session.id).messages]
 
