@@ -19,7 +19,17 @@ ENV_KEYS = {
     "CHATCLI_STORE": "store",
     "CHATCLI_REDIS_PASSWORD": "redis_password",
     "CHATCLI_SECRET_GUARD": "secret_guard",
+    "CHATCLI_CONTEXT_WINDOW": "context_window",
 }
+
+
+class ModelConfig(BaseModel):
+    """Settings for one model, under `[models."NAME"]` in config.toml."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    context_window: int | None = Field(default=None, ge=256)
+    """The model's context window in tokens, for a model litellm does not know."""
 
 
 class Settings(BaseModel):
@@ -51,6 +61,12 @@ class Settings(BaseModel):
     """Look for API keys, tokens, passwords and private keys in what you type before it is
     saved or sent: `ask` replaces them with `[redacted]` (unless `--allow-secrets`), the
     window asks. `false` (or CHATCLI_SECRET_GUARD=0) sends everything as typed."""
+    context_window: int | None = Field(default=None, ge=256)
+    """Context window in tokens for every model (CHATCLI_CONTEXT_WINDOW): overrides
+    litellm's model info and `[models."NAME"] context_window`. Unset: litellm's figure,
+    else the model's config, else the offline engine's size, else 8192."""
+    models: dict[str, ModelConfig] = Field(default_factory=dict)
+    """Per-model settings: `[models."openai/my-model"] context_window = 32000`."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Key binding overrides: binding id → keys, e.g. `checkpoint = "ctrl+k"`."""
 

@@ -15,6 +15,8 @@ Ada" / "my city is Lisbon" / "forget my city"; with ``--errors`` it answers
 "error 429" (or 401, 404, 500, 503) with that HTTP error and "cut off" with a
 stream that breaks halfway. ``--remember``, ``--forget`` and ``--fail`` queue
 such replies for the first requests; ``--fail-every N`` breaks every Nth one.
+``--context-window N`` refuses requests over N tokens as providers do; chatcli's
+summary requests get a short extractive summary (``--fail-summaries N``: 500s).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests import model_server_context as context
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 _REMEMBER = re.compile(
@@ -88,6 +92,7 @@ class ModelServer:
         tools: bool = False,
         errors: bool = False,
         fail_every: int = 0,
+        context_window: int = 0,
     ) -> None:
         self.delay = delay
         self.tools = tools
@@ -96,6 +101,12 @@ class ModelServer:
         """Answer "error 429" with that HTTP error, "cut off" with a broken stream."""
         self.fail_every = fail_every
         """Answer every Nth request with HTTP 500 (0: never)."""
+        self.context_window = context_window
+        """Refuse requests over this many tokens with the context-length error (0: never)."""
+        self.fail_summaries = 0
+        """Answer the next N summary requests with HTTP 500 (tests/model_server_context)."""
+        self.summaries = 0
+        """Summary requests answered so far."""
         self._served = 0
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
@@ -184,6 +195,19 @@ class ModelServer:
         self.reply_tool_calls([("forget", {"key": key})])
 
     def next_reply(self, body: dict[str, Any]) -> Reply:
+        if self.context_window:
+            tokens = context.request_tokens(body)
+            if tokens > self.context_window:
+                return Reply(
+                    status=400, error_message=context.too_long_message(self.context_window, tokens)
+                )
+        if context.is_summary_request(body):  # answered by the summariser, never the script
+            with self._lock:
+                self.summaries += 1
+                if self.fail_summaries > 0:
+                    self.fail_summaries -= 1
+                    return Reply(status=500)
+            return Reply(text=split_tokens(context.summarise(body)))
         with self._lock:
             self._served += 1
             if self._script:
@@ -517,6 +541,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fail-every", type=int, default=0, metavar="N", help="answer every Nth request with 500"
     )
+    parser.add_argument(
+        "--context-window",
+        type=int,
+        default=0,
+        metavar="TOKENS",
+        help="refuse requests over TOKENS with the context-length error, as providers do",
+    )
+    parser.add_argument(
+        "--fail-summaries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answer chatcli's first N summary requests with 500",
+    )
     args = parser.parse_args(argv)
     server = ModelServer(
         port=args.port,
@@ -524,7 +562,9 @@ def main(argv: list[str] | None = None) -> None:
         tools=args.tools,
         errors=args.errors,
         fail_every=args.fail_every,
+        context_window=args.context_window,
     )
+    server.fail_summaries = args.fail_summaries
     for flag, value in getattr(args, "queue", []):
         if flag == "remember":
             server.remember(*value)

@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 from chatcli.chat.agent import Agent, PromptRenderer
+from chatcli.chat.budget import Request, Sizer
+from chatcli.chat.compaction import Compactor
 from chatcli.chat.events import (
     CheckpointSaved,
+    Compacted,
     MessageSaved,
     ReplyDelta,
     ReplyStarted,
@@ -29,18 +32,24 @@ from chatcli.chat.events import (
     TurnFailed,
     TurnFinished,
 )
-from chatcli.chat.history import model_messages
+from chatcli.chat.offload import run_io as _io
 from chatcli.chat.rescue import Rescue, fallback_rescue
 from chatcli.chat.tools import Toolset
 from chatcli.errors import ChatcliError, ModelError
 from chatcli.llm import ChatModel
 from chatcli.llm.events import StreamEnd, TextDelta, ToolCall, Usage
 from chatcli.session.context import using_session
-from chatcli.session.records import ChatMessage, CheckpointRecord, Role, StateRecord, Status
+from chatcli.session.records import (
+    ChatMessage,
+    CheckpointRecord,
+    CompactionRecord,
+    Role,
+    StateRecord,
+    Status,
+)
 from chatcli.session.session import Session
 
 log = logging.getLogger("chatcli.chat")
-T = TypeVar("T")
 
 NO_MODEL = ModelError(
     "no_model",
@@ -48,16 +57,6 @@ NO_MODEL = ModelError(
     "Set CHATCLI_MODEL (or a provider key such as OPENAI_API_KEY), or install the offline "
     "model with: pip install 'chatcli[local]'.",
 )
-
-
-async def _io(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a store write in a thread; cancellation cannot abandon it half-done."""
-    task = asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task  # let the write finish, then let the cancel through
-        raise
 
 
 class ChatEngine:
@@ -73,6 +72,7 @@ class ChatEngine:
         tools: Toolset | None = None,
         max_tool_rounds: int = 8,
         rescue: Rescue | None = None,
+        sizes: Sizer | None = None,
     ) -> None:
         self.session = session
         self.model = model
@@ -82,6 +82,12 @@ class ChatEngine:
         self.max_tool_rounds = max_tool_rounds
         self.rescue = rescue or fallback_rescue()
         self._renderer = PromptRenderer()
+        if sizes is None:
+            from chatcli.llm.context_window import ModelSizes
+
+            sizes = ModelSizes()
+        self.context = Compactor(session, model, sizes)
+        """Fits each request to the model's window (chatcli.chat.compaction)."""
 
     def set_model(self, name: str) -> None:
         """Use `name` from the next turn on, and record it in the session."""
@@ -98,6 +104,21 @@ class ChatEngine:
         """The agent's prompt rendered with the current state."""
         source = self.session.view.system_prompt or self.agent.source
         return await self._renderer.render(source, self.session.view.state)
+
+    async def context_request(self) -> Request:
+        """The request the next turn would send now, before its message (nothing compacts)."""
+        system = await self.system_prompt()
+        tools = self.tools.schemas() or None
+        return await self.context.measure(self.model_name or "", system, tools)
+
+    async def compact(self) -> CompactionRecord | None:
+        """Summarise all but the last turn now (/compact); None when there is nothing to.
+        ModelError when no model is set or the summary call fails."""
+        if not self.model_name:
+            raise NO_MODEL
+        system = await self.system_prompt()
+        tools = self.tools.schemas() or None
+        return await self.context.compact(self.model_name, system, tools, manual=True)
 
     async def send(self, text: str) -> AsyncIterator[TurnEvent]:
         """Run one turn; yields events as they happen (see chatcli.chat.events)."""
@@ -169,14 +190,20 @@ class ChatEngine:
                 turn.status = "error"
                 yield TurnFailed(ModelError("prompt", exc.message, exc.hint))
                 return
-            messages = model_messages(system, self.session.messages)
+            tools = self.tools.schemas() or None
+            try:
+                request, notes = await self.context.prepare(self.model_name, system, tools)
+            except ModelError as exc:
+                yield MessageSaved(await self._save_failure(turn, [], exc))
+                yield TurnFailed(exc)
+                return
+            for note in notes:
+                yield note
             yield ReplyStarted(self.model_name)
             parts: list[str] = []
             end: StreamEnd | None = None
             try:
-                async for chunk in self.model.stream(
-                    self.model_name, messages, self.tools.schemas() or None
-                ):
+                async for chunk in self.model.stream(self.model_name, request.messages, tools):
                     if isinstance(chunk, TextDelta):
                         parts.append(chunk.text)
                         yield ReplyDelta(chunk.text)
@@ -187,6 +214,12 @@ class ChatEngine:
                 raise
             except ModelError as exc:
                 log.info("model error (%s): %s", exc.kind, exc.message)
+                if exc.kind == "context_window" and not parts and not turn.retried:
+                    turn.retried = True  # compact, then one retry (a miscounted window)
+                    record = await self._compact_for_retry(system, tools)
+                    if record is not None:
+                        yield Compacted(record)
+                        continue
                 yield MessageSaved(await self._save_failure(turn, parts, exc))
                 yield TurnFailed(exc)
                 return
@@ -221,6 +254,16 @@ class ChatEngine:
             "Ask again, or raise max_tool_rounds in config.toml.",
         )
         yield TurnFailed(error)
+
+    async def _compact_for_retry(
+        self, system: str, tools: list[dict[str, Any]] | None
+    ) -> CompactionRecord | None:
+        assert self.model_name is not None
+        try:
+            return await self.context.compact(self.model_name, system, tools)
+        except ModelError as exc:
+            log.info("summary for a retry failed (%s): %s", exc.kind, exc.message)
+            return None
 
     async def _run_tool(self, call: ToolCall) -> AsyncIterator[TurnEvent]:
         try:
@@ -261,6 +304,7 @@ class _Turn:
         self.completion = 0
         self.cost: float | None = None
         self.checkpoint: CheckpointRecord | None = None
+        self.retried = False
 
     def add(self, usage: Usage | None) -> None:
         if usage is None:

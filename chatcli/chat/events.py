@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from chatcli.errors import ModelError
-from chatcli.session.records import ChatMessage, CheckpointRecord, StateRecord
+from chatcli.session.records import ChatMessage, CheckpointRecord, CompactionRecord, StateRecord
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,28 @@ class CheckpointSaved:
 
 
 @dataclass(frozen=True)
+class ContextMeasured:
+    """The request about to be sent holds `tokens` of the model's `window` (for the status bar)."""
+
+    tokens: int
+    window: int
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """The oldest messages were summarised into a compaction line (they stay in the log)."""
+
+    record: CompactionRecord
+
+
+@dataclass(frozen=True)
+class ContextNote:
+    """One sentence the person should read about the context (a summary that failed)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnFailed:
     """The model call failed; the sentence is what to show. The turn ends after this."""
 
@@ -86,6 +108,9 @@ TurnEvent: TypeAlias = (
     | ToolCalled
     | ToolFinished
     | StateChanged
+    | ContextMeasured
+    | Compacted
+    | ContextNote
     | MessageSaved
     | CheckpointSaved
     | TurnFailed

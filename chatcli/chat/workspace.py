@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatcli.chat.agent import Agent, load_agent
+from chatcli.chat.budget import Sizer
 from chatcli.chat.engine import ChatEngine
+from chatcli.chat.recall import DEFAULT_TOOLS
 from chatcli.chat.rescue import Rescue, rescue_dirs
-from chatcli.chat.tools import MEMORY_TOOLS, Toolset
+from chatcli.chat.tools import Toolset
 from chatcli.config import Settings
 from chatcli.errors import ChatcliError
 from chatcli.llm import ChatModel, default_model_for_env
@@ -48,7 +50,26 @@ class Workspace:
     store: Store
     model: ChatModel
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    tools: Toolset = MEMORY_TOOLS
+    tools: Toolset = DEFAULT_TOOLS
+    sizes: Sizer | None = None
+    """Context windows and token counts; None: litellm's, with the settings' windows."""
+
+    def model_sizes(self) -> Sizer:
+        """The Sizer every engine of this workspace shares (its counts are cached)."""
+        if self.sizes is None:
+            from chatcli.llm.context_window import ModelSizes
+
+            configured = {
+                name: m.context_window
+                for name, m in self.settings.models.items()
+                if m.context_window
+            }
+            self.sizes = ModelSizes(
+                override=self.settings.context_window,
+                configured=configured,
+                local=getattr(self.model, "local", None),
+            )
+        return self.sizes
 
     # -- sessions ---------------------------------------------------------
 
@@ -139,6 +160,7 @@ class Workspace:
             tools=self.tools,
             max_tool_rounds=self.settings.max_tool_rounds,
             rescue=Rescue(rescue_dirs(self.paths, dict(self.environ))),
+            sizes=self.model_sizes(),
         )
         if model and session.model != model:
             engine.set_model(model)

@@ -75,6 +75,8 @@ async def _ask(
     allow_secrets: bool,
 ) -> int:
     from chatcli.chat.events import (
+        Compacted,
+        ContextNote,
         MessageSaved,
         ReplyDelta,
         StateChanged,
@@ -102,6 +104,7 @@ async def _ask(
     reply: list[str] = []
     usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "cost": None}
     error: ChatcliError | None = None
+    notes: list[str] = []
     async for event in engine.send(prompt):
         if isinstance(event, ReplyDelta):
             reply.append(event.text)
@@ -117,6 +120,13 @@ async def _ask(
         elif isinstance(event, MessageSaved) and event.message.role == "assistant":
             if event.message.tool_calls:
                 reply.clear()
+        elif isinstance(event, ContextNote):
+            notes.append(event.text)
+            if not as_json:
+                click.echo(f"note: {event.text}", err=True)
+        elif isinstance(event, Compacted) and not as_json:
+            done = event.record
+            click.echo(f"[context] {done.messages} earlier messages summarised", err=True)
         elif isinstance(event, TurnFailed):
             error = event.error
         elif isinstance(event, TurnFinished):
@@ -132,6 +142,8 @@ async def _ask(
             "state": session.view.state,
             "usage": usage,
         }
+        if notes:
+            out["notes"] = notes
         if error is not None:
             out["error"] = {"kind": getattr(error, "kind", "error"), "message": error.sentence()}
         click.echo(json.dumps(out, ensure_ascii=False))

@@ -1,6 +1,6 @@
 """`chatcli sessions …`: list, show, new, checkpoint, restore, fork, export, prune, copy.
 
-`doctor` and `recover` live in chatcli.cli.doctor.
+`doctor` and `recover` live in chatcli.cli.doctor, `compact` in chatcli.cli.compact.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from chatcli.cli.compact import compact, context_figures
 from chatcli.cli.doctor import doctor, recover
 from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.wiring import context, open_store
@@ -83,7 +84,7 @@ def show(session_id: str, as_json: bool) -> None:
     def body() -> None:
         session = _load(session_id)
         if as_json:
-            _json(session_json(session))
+            _json({**session_json(session), "context": context_figures(session)})
         else:
             click.echo(export(session, "md"), nl=False)
 
@@ -296,5 +297,6 @@ def copy(session_id: str, target: str) -> None:
     run_safely(body)
 
 
+sessions.add_command(compact)
 sessions.add_command(doctor)
 sessions.add_command(recover)

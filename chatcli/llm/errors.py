@@ -174,7 +174,8 @@ def _refusal(exc: BaseException, chain: list[BaseException], call: CallInfo) -> 
         return (
             "context_window",
             f"The conversation is too long for {model!r}.",
-            "Start a new session or restore an earlier checkpoint.",
+            "Run /compact (chatcli sessions compact ID), or set its context_window in "
+            "config.toml so chatcli keeps requests within it.",
         )
     status = _status(chain)
     if status is not None and status >= 500:

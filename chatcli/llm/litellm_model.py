@@ -48,11 +48,8 @@ class LiteLLMModel:
         caller is cancelled, the HTTP stream is closed and CancelledError
         propagates.
         """
+        self.preflight(model)
         api_base, api_key = self.api_base or None, self.api_key or None  # "" means unset
-        if api_key is None and api_base is None:
-            var = missing_key_var(model, os.environ)
-            if var is not None:
-                raise missing_key(model, var)
         if not is_loaded():
             await asyncio.to_thread(load)  # ~2 s the first time; keep the loop responsive
         litellm = load()
@@ -94,6 +91,14 @@ class LiteLLMModel:
             if not finished:  # cancelled or failed: hang up; a finished one keeps its connection
                 await response.aclose()
         yield assembler.end()
+
+    def preflight(self, model: str) -> None:
+        """ModelError now if a call to `model` cannot work (no key for its provider), before
+        anything loads litellm or counts the request's tokens."""
+        if not self.api_key and not self.api_base:
+            var = missing_key_var(model, os.environ)
+            if var is not None:
+                raise missing_key(model, var)
 
     def _local_engine(self, model: str) -> LocalEngine | None:
         """The engine for a ``local/`` model (its provider registered), else None."""

@@ -144,15 +144,14 @@ def _generate(request: _Request, cancel: threading.Event) -> Iterator[GenericStr
     sampling = request.sampling
     with EngineClient(process, request.timeout) as client:
         budget = process.n_ctx - sampling.max_tokens
-        prompt = transcript.build_prompt(
-            request.messages, fits=lambda text: client.count(text) <= budget
-        )
+        prompt = transcript.build_prompt(request.messages)  # chatcli fitted it to n_ctx
         prompt_tokens = client.count(prompt)
-        if prompt_tokens > budget:
+        if prompt_tokens > budget:  # the engine's tokenizer counts more than litellm's did
             raise ModelError(
                 "context_window",
-                f"The message is too long for the offline model ({prompt_tokens} tokens).",
-                "Shorten it and try again.",
+                f"The conversation is too long for the offline model ({prompt_tokens} "
+                f"tokens of {budget}).",
+                "Shorten the message, or run /compact (chatcli sessions compact ID).",
             )
         body: dict[str, Any] = {
             "prompt": prompt,

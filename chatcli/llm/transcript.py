@@ -9,7 +9,7 @@ Pure: no I/O and no heavy imports.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,23 +103,14 @@ def build_prompt(
     *,
     preamble: str = PREAMBLE,
     example: str = EXAMPLE,
-    fits: Callable[[str], bool] | None = None,
 ) -> str:
-    """The transcript prompt for ``messages``.
+    """The transcript prompt for ``messages``: every turn of them.
 
-    When ``fits`` is given, the oldest turns are dropped until ``fits(prompt)``
-    holds (the latest turn is always kept), so a long chat stays within the
-    model's context window.
+    Nothing is dropped here: chatcli fits the messages to the engine's context
+    window before the call (chatcli.chat.budget), as for every other model.
     """
     system, turns = split_messages(messages)
-    prompt = render(system, turns, preamble, example)
-    if fits is None:
-        return prompt
-    start = 0
-    while not fits(prompt) and start < len(turns) - 1:
-        start += 1
-        prompt = render(system, turns[start:], preamble, example)
-    return prompt
+    return render(system, turns, preamble, example)
 
 
 def stop_sequences(extra: str | Sequence[str] | None = None) -> list[str]:

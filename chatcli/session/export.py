@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chatcli.session.records import ChatMessage, dump_line
+from chatcli.session.records import ChatMessage, CompactionRecord, dump_line
 from chatcli.session.session import Session
 
 FORMATS = ("md", "json", "jsonl")
@@ -34,8 +34,25 @@ def session_json(session: Session[Any]) -> dict[str, Any]:
         "updated": view.updated,
         "parent": {"session": parent.session, "checkpoint": parent.checkpoint} if parent else None,
         "state": view.state,
+        "compaction": compaction_json(view.compaction) if view.compaction else None,
         "messages": [message_json(m) for m in session.messages],
         "checkpoints": [checkpoint_json(s.record) for s in session.checkpoints],
+    }
+
+
+def compaction_json(record: CompactionRecord) -> dict[str, Any]:
+    """The compaction in force: what its summary covers, and the summary."""
+    return {
+        "seq": record.seq,
+        "ts": record.ts,
+        "first": record.first,
+        "last": record.last,
+        "messages": record.messages,
+        "model": record.model,
+        "tokens_before": record.tokens_before,
+        "tokens_after": record.tokens_after,
+        "manual": record.manual,
+        "summary": record.summary,
     }
 
 
@@ -81,6 +98,15 @@ def to_markdown(session: Session[Any]) -> str:
             lines.append("")
         if m.error:
             lines += [f"> error: {m.error}", ""]
+        compaction = session.view.compaction
+        if compaction is not None and m.seq == compaction.last:
+            lines += [
+                f"> The {compaction.messages} messages above are summarised in requests to the "
+                "model (they stay here, whole):",
+                ">",
+                *[f"> {line}" if line else ">" for line in compaction.summary.splitlines()],
+                "",
+            ]
     for repair in session.view.repairs:
         lines += [
             f"> line {repair.line} could not be read ({repair.reason}); its {repair.length} "

@@ -223,6 +223,36 @@ class RepairRecord:
     sha256: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompactionRecord:
+    """A summary that stands in, in requests to the model, for the oldest messages of the
+    active view (added after format 1). The messages stay in the log, in the view and in
+    exports; a checkpoint captures the compaction in force, so a restore undoes it.
+
+    The summary covers the view's messages up to seq `last`: it folds in the previous
+    compaction's summary and the messages `first`..`last` (`first` is past the previous
+    compaction's `last`; messages it skipped are left out of requests, never out of the log)."""
+
+    type: Literal["compaction"] = "compaction"
+    seq: int = 0
+    ts: Timestamp = field(default_factory=utc_now)
+    summary: str
+    first: int
+    """Seq of the oldest message this summary read."""
+    last: int
+    """Seq of the newest message it covers: requests carry the messages after it."""
+    messages: int
+    """How many messages of the view the summary now stands for (earlier compactions' too)."""
+    model: str | None = None
+    """The model that wrote the summary."""
+    tokens_before: int = 0
+    """Tokens of the request before the compaction."""
+    tokens_after: int = 0
+    """Tokens of the same request with the summary in place of the covered messages."""
+    manual: bool = False
+    """Asked for by the person (`/compact`, `sessions compact`), not by the budget."""
+
+
 Record = (
     SessionRecord
     | ChatMessage
@@ -231,9 +261,19 @@ Record = (
     | RestoreRecord
     | MetaRecord
     | RepairRecord
+    | CompactionRecord
 )
 
-RECORD_TYPES = ("session", "message", "state", "checkpoint", "restore", "meta", "repair")
+RECORD_TYPES = (
+    "session",
+    "message",
+    "state",
+    "checkpoint",
+    "restore",
+    "meta",
+    "repair",
+    "compaction",
+)
 
 
 @functools.cache

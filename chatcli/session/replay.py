@@ -16,6 +16,7 @@ from typing import Any
 from chatcli.session.records import (
     ChatMessage,
     CheckpointRecord,
+    CompactionRecord,
     MetaRecord,
     Record,
     RepairRecord,
@@ -120,6 +121,8 @@ class Snapshot:
     record: CheckpointRecord
     head: Node | None
     state: dict[str, Any]
+    compaction: CompactionRecord | None = None
+    """The compaction in force at this checkpoint (restoring it brings that back)."""
 
     def messages(self) -> list[ChatMessage]:
         """The conversation as it was at this checkpoint."""
@@ -143,6 +146,10 @@ class View:
     head: Node | None = None
     state: dict[str, Any] = field(default_factory=dict)
     state_record: StateRecord | None = None
+    compaction: CompactionRecord | None = None
+    """The summary that stands for the oldest messages in requests (None: no compaction)."""
+    compactions: int = 0
+    """Compaction lines in the log (rolled-back ones included)."""
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     restores: list[RestoreRecord] = field(default_factory=list)
     repairs: list[RepairRecord] = field(default_factory=list)
@@ -175,7 +182,7 @@ class View:
             head = self.head
             if self.trust_chain and record.chain and head is not None and head._digest is None:
                 head._digest = record.chain
-            self.snapshots[record.id] = Snapshot(record, self.head, self.state)
+            self.snapshots[record.id] = Snapshot(record, self.head, self.state, self.compaction)
             self.checkpointed = True
         elif isinstance(record, RestoreRecord):
             snap = self.snapshots.get(record.checkpoint)
@@ -183,16 +190,42 @@ class View:
                 raise ReplayError(
                     record.seq, f"restore names unknown checkpoint {record.checkpoint!r}"
                 )
-            self.head, self.state = snap.head, snap.state
+            self.head, self.state, self.compaction = snap.head, snap.state, snap.compaction
             self.restores.append(record)
             self.checkpointed = True
         elif isinstance(record, MetaRecord):
             self._apply_meta(record)
+        elif isinstance(record, CompactionRecord):
+            self._apply_compaction(record)
         elif isinstance(record, RepairRecord):
             self.repairs.append(record)  # the view is as it was: the lost line is not guessed
         else:
             raise ReplayError(record.seq, "a second session line")
         self.last_seq, self.updated = record.seq, record.ts
+
+    def compaction_problem(self, record: CompactionRecord) -> str | None:
+        """Why `record` cannot apply to this view (None: it can).
+
+        It must cover a message of the active chain past the previous compaction's."""
+        if record.first > record.last:
+            return "a compaction whose first seq is after its last"
+        earlier = self.compaction.last if self.compaction is not None else 0
+        if record.last <= earlier:
+            return "a compaction that covers no message past the last one"
+        node = self.head  # walks only the messages after `last`: the few kept in requests
+        while node is not None and node.message.seq > record.last:
+            node = node.parent
+        if node is None or node.message.seq != record.last:
+            return f"a compaction up to seq {record.last}, which is not a message of the view"
+        return None
+
+    def _apply_compaction(self, record: CompactionRecord) -> None:
+        problem = self.compaction_problem(record)
+        if problem is not None:
+            raise ReplayError(record.seq, problem)
+        self.compaction = record
+        self.compactions += 1
+        self.checkpointed = False
 
     def _apply_meta(self, record: MetaRecord) -> None:
         if record.title is not None:

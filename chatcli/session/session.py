@@ -20,6 +20,7 @@ from chatcli.session.ids import check_id, new_id
 from chatcli.session.records import (
     ChatMessage,
     CheckpointRecord,
+    CompactionRecord,
     MetaRecord,
     ParentRef,
     Record,
@@ -320,6 +321,13 @@ class Session(Generic[S]):
 
         written = self._write(build)
         return cast(RestoreRecord, written[-1])
+
+    def add_compaction(self, compaction: CompactionRecord) -> CompactionRecord | None:
+        """Append a compaction; None when the view moved on and it no longer applies."""
+        written = self._write(
+            lambda view: [] if view.compaction_problem(compaction) else [compaction]
+        )
+        return cast(CompactionRecord, written[0]) if written else None
 
     def update_meta(
         self,
