@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from chatcli.errors import ChatcliError
 from chatcli.session.chain import last_user_message
+from chatcli.session.checkpoints import checkpoint_of
 from chatcli.session.records import BranchRecord, ChatMessage, MetaRecord, Record
 from chatcli.session.replay import View
 from chatcli.session.tree import build_tree
@@ -43,8 +44,6 @@ def _message(view: View, session_id: str, seq: int) -> ChatMessage:
 def _moves(view: View, at: int, kind: Kind) -> list[Record]:
     """The lines that move the view's end to `at`: a checkpoint of the view left
     behind (when none holds it), then the branch line."""
-    from chatcli.session.session import _checkpoint_of as checkpoint_of
-
     out: list[Record] = []
     if not view.checkpointed and view.head is not None:
         out.append(checkpoint_of(view, label=f"before {kind}", auto=True, metadata={}))
