@@ -14,14 +14,13 @@ from pathlib import Path
 from chatcli.errors import (
     ChatcliError,
     CorruptLog,
-    InvalidSessionId,
     SessionExists,
     SessionLocked,
     SessionNotFound,
     StoreIOError,
     UnsafePath,
 )
-from chatcli.session.ids import check_id
+from chatcli.session.ids import check_id, is_id
 from chatcli.session.records import Record, SessionRecord, dump_line, numbered, with_seq
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
@@ -240,7 +239,7 @@ class JsonlStore:
             entry.name[: -len(SUFFIX)]
             for entry in entries
             if entry.name.endswith(SUFFIX)
-            and _is_id(entry.name[: -len(SUFFIX)])
+            and is_id(entry.name[: -len(SUFFIX)])
             and entry.is_file(follow_symlinks=False)
         ]
 
@@ -359,11 +358,3 @@ def _remembered(paths: dict[str, Path], session_id: str, build: Callable[[str], 
             paths.clear()
         paths[session_id] = path
     return path
-
-
-def _is_id(name: str) -> bool:
-    try:
-        check_id(name)
-    except InvalidSessionId:
-        return False
-    return True
