@@ -20,15 +20,14 @@ from chatcli.errors import (
     StoreIOError,
     UnsafePath,
 )
+from chatcli.private_files import check_dir, private_dir
 from chatcli.session.ids import check_id, is_id
 from chatcli.session.records import Record, SessionRecord, dump_line, numbered, with_seq
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
 from chatcli.store.files import (
-    check_dir,
     open_log,
-    private_dir,
     publish_private,
     reported,
     temps_of,
