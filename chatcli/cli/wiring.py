@@ -91,4 +91,8 @@ def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:
     model = LiteLLMModel(
         api_base=settings.api_base, api_key=key, timeout=settings.timeout, local=local
     )
-    return Workspace(settings, paths, open_store(None, settings, paths), model, dict(os.environ))
+    from chatcli.store.search_index import SearchIndex
+
+    store = open_store(None, settings, paths)
+    index = SearchIndex.for_store(store, paths.data_dir)
+    return Workspace(settings, paths, store, model, dict(os.environ), index=index)
