@@ -14,10 +14,9 @@ from chatcli.cli.flags import Flags
 from chatcli.config import Settings, load_settings
 from chatcli.errors import ChatcliError, StoreIOError
 from chatcli.paths import Paths, resolve_paths
-from chatcli.private_files import PrivateFileHandler
+from chatcli.private_files import log_handler, private_dir
 from chatcli.session.catalog import parse_duration
 from chatcli.session.store import Store
-from chatcli.store.files import private_dir
 from chatcli.store.jsonl import JsonlStore
 
 
@@ -58,11 +57,9 @@ def setup_logging(paths: Paths) -> None:
     log file: the command's own errors still reach the person as sentences."""
     try:
         private_dir(paths.log_dir)
-        handler: logging.Handler = PrivateFileHandler(paths.log_file)
-        log_file: Path | None = paths.log_file
+        handler: logging.Handler = log_handler(paths.log_file)
     except (OSError, StoreIOError):
-        handler, log_file = logging.NullHandler(), None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler = logging.NullHandler()
     handler._chatcli_log = True  # type: ignore[attr-defined]
     root = logging.getLogger("chatcli")
     root.setLevel(logging.INFO)
@@ -74,7 +71,7 @@ def setup_logging(paths: Paths) -> None:
     root.propagate = False
     from chatcli.llm import configure_logging
 
-    configure_logging(log_file)
+    configure_logging(handler)  # litellm's records go to the same file, keys redacted
 
 
 def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:
