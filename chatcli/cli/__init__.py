@@ -1,4 +1,4 @@
-"""`chatcli`: the TUI with no subcommand; `ask`, `sessions …` and `paths` otherwise."""
+"""`chatcli`: the TUI with no subcommand; `ask`, `search`, `sessions …` and `paths` otherwise."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 
 # `ask` and `sessions` load when run (or listed by --help): the TUI's first paint
 # waits for neither, nor for the settings and store they import.
-LAZY_SUBCOMMANDS = {"ask": "chatcli.cli.ask.ask", "sessions": "chatcli.cli.sessions.sessions"}
+LAZY_SUBCOMMANDS = {
+    "ask": "chatcli.cli.ask.ask",
+    "search": "chatcli.cli.search.search",
+    "sessions": "chatcli.cli.sessions.sessions",
+}
 
 
 @click.group(

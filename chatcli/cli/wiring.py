@@ -103,4 +103,8 @@ def workspace(flags: Flags | None = None, *, log: bool = True) -> Workspace:
         local=local,
         environ=environ,
     )
-    return Workspace(settings, paths, open_store(None, settings, paths), model, environ)
+    from chatcli.store.search_index import SearchIndex
+
+    store = open_store(None, settings, paths)
+    index = SearchIndex.for_store(store, paths.data_dir)
+    return Workspace(settings, paths, store, model, environ, index=index)
