@@ -26,8 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from chatcli.errors import ChatcliError, StoreIOError
-from chatcli.private_files import narrow_mode, open_regular
-from chatcli.store.files import private_dir
+from chatcli.private_files import narrow_mode, open_regular, private_dir
 
 __all__ = [
     "VERSION",

@@ -52,7 +52,7 @@ class JsonlFeed:
         self.root = store.root
 
     def marks(self) -> dict[str, str]:
-        from chatcli.store.files import check_dir
+        from chatcli.private_files import check_dir
         from chatcli.store.jsonl import SUFFIX
 
         check_dir(self.root)
