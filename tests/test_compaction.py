@@ -183,3 +183,15 @@ async def test_the_recall_tool_quotes_messages_with_their_seq(store: JsonlStore)
     with using_session(session):
         none, ok = await recall.call(json.dumps({"query": "platypus"}))
     assert ok and "No message of this session" in none
+
+
+def test_a_branch_carries_the_compaction_of_its_own_history(store: JsonlStore) -> None:
+    from chatcli.session.branching import add_edited, switch
+
+    session = chat(store, 4)  # messages 2,3 5,6 8,9 11,12
+    record = session.add_compaction(compaction(last=6, messages=4))
+    add_edited(session, 5, "question 2, asked another way", title="t")  # a branch after 3
+    assert session.view.compaction is None, "that branch never held message 6"
+    switch(session, 12)
+    assert session.view.compaction == record, "switching back brings it back"
+    assert Session.load(store, "s").view.compaction == record

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatcli.session.records import (
+    BranchRecord,
     ChatMessage,
     CheckpointRecord,
     CompactionRecord,
@@ -148,12 +149,17 @@ class View:
     state_record: StateRecord | None = None
     compaction: CompactionRecord | None = None
     """The summary that stands for the oldest messages in requests (None: no compaction)."""
-    compactions: int = 0
-    """Compaction lines in the log (rolled-back ones included)."""
+    compaction_records: list[CompactionRecord] = field(default_factory=list)
+    """Every compaction line of the log, oldest first (rolled-back ones included)."""
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     restores: list[RestoreRecord] = field(default_factory=list)
     repairs: list[RepairRecord] = field(default_factory=list)
     """Lines `doctor --repair` could not keep (each says where its bytes are)."""
+    nodes: dict[int, Node] = field(default_factory=dict)
+    """Every message of the log by seq, on every branch (the tree: see session.tree)."""
+    node_state: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """The state each message (by seq; 0: before the first) last had as the view's end."""
+    branches: list[BranchRecord] = field(default_factory=list)
     last_seq: int = 0
     updated: str = ""
     checkpointed: bool = True
@@ -171,10 +177,12 @@ class View:
     def apply(self, record: Record) -> None:
         """Advance the view by one line; ReplayError if it makes no sense here."""
         if isinstance(record, ChatMessage):
-            self.head = Node(record, self.head)
+            self.head = self.nodes[record.seq] = Node(record, self.head)
+            self.node_state[record.seq] = self.state
             self.checkpointed = False
         elif isinstance(record, StateRecord):
             self.state, self.state_record = record.state, record
+            self.node_state[self.head.message.seq if self.head else 0] = record.state
             self.checkpointed = False
         elif isinstance(record, CheckpointRecord):
             if record.id in self.snapshots:
@@ -191,8 +199,11 @@ class View:
                     record.seq, f"restore names unknown checkpoint {record.checkpoint!r}"
                 )
             self.head, self.state, self.compaction = snap.head, snap.state, snap.compaction
+            self.node_state[snap.head.message.seq if snap.head else 0] = snap.state
             self.restores.append(record)
             self.checkpointed = True
+        elif isinstance(record, BranchRecord):
+            self._apply_branch(record)
         elif isinstance(record, MetaRecord):
             self._apply_meta(record)
         elif isinstance(record, CompactionRecord):
@@ -203,6 +214,23 @@ class View:
             raise ReplayError(record.seq, "a second session line")
         self.last_seq, self.updated = record.seq, record.ts
 
+    def _apply_branch(self, record: BranchRecord) -> None:
+        """Move the view's end to message `at` (any branch), with the state it last had."""
+        if record.at == 0:
+            head = None
+        else:
+            head = self.nodes.get(record.at)
+            if head is None:
+                raise ReplayError(
+                    record.seq, f"branch names message {record.at}, which is not a message"
+                )
+        self.head, self.state = head, self.node_state.get(record.at, {})
+        self.branches.append(record)
+        self.compaction = next(  # the newest compaction of this branch's history, if any
+            (c for c in reversed(self.compaction_records) if self._on_chain(c.last)), None
+        )
+        self.checkpointed = False
+
     def compaction_problem(self, record: CompactionRecord) -> str | None:
         """Why `record` cannot apply to this view (None: it can).
 
@@ -212,19 +240,23 @@ class View:
         earlier = self.compaction.last if self.compaction is not None else 0
         if record.last <= earlier:
             return "a compaction that covers no message past the last one"
-        node = self.head  # walks only the messages after `last`: the few kept in requests
-        while node is not None and node.message.seq > record.last:
-            node = node.parent
-        if node is None or node.message.seq != record.last:
+        if not self._on_chain(record.last):
             return f"a compaction up to seq {record.last}, which is not a message of the view"
         return None
+
+    def _on_chain(self, seq: int) -> bool:
+        """Whether message `seq` is in the active chain (walks only the messages after it)."""
+        node = self.head
+        while node is not None and node.message.seq > seq:
+            node = node.parent
+        return node is not None and node.message.seq == seq
 
     def _apply_compaction(self, record: CompactionRecord) -> None:
         problem = self.compaction_problem(record)
         if problem is not None:
             raise ReplayError(record.seq, problem)
         self.compaction = record
-        self.compactions += 1
+        self.compaction_records.append(record)
         self.checkpointed = False
 
     def _apply_meta(self, record: MetaRecord) -> None:
@@ -236,6 +268,11 @@ class View:
             self.agent = record.agent
         if record.system_prompt is not None:
             self.system_prompt = record.system_prompt
+
+    @property
+    def compactions(self) -> int:
+        """Compaction lines in the log (rolled-back ones included)."""
+        return len(self.compaction_records)
 
     def messages(self) -> list[ChatMessage]:
         """The active conversation, oldest first."""
