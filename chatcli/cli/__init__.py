@@ -16,9 +16,13 @@ if TYPE_CHECKING:
     from chatcli.chat.workspace import Workspace
     from chatcli.cli.flags import Flags
 
-# `ask` and `sessions` load when run (or listed by --help): the TUI's first paint
+# `ask`, `memory` and `sessions` load when run (or listed by --help): the TUI's first paint
 # waits for neither, nor for the settings and store they import.
-LAZY_SUBCOMMANDS = {"ask": "chatcli.cli.ask.ask", "sessions": "chatcli.cli.sessions.sessions"}
+LAZY_SUBCOMMANDS = {
+    "ask": "chatcli.cli.ask.ask",
+    "memory": "chatcli.cli.memory.memory",
+    "sessions": "chatcli.cli.sessions.sessions",
+}
 
 
 @click.group(
@@ -130,6 +134,7 @@ def paths() -> None:
             ("agents", where.agents_dir),
             ("data", where.data_dir),
             ("sessions", store),
+            ("memory", store if settings.store else where.memory_dir),
             ("exports", where.exports_dir),
             ("window", where.ui_state_file),
             ("log file", where.log_file),

@@ -223,6 +223,27 @@ class RepairRecord:
     sha256: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemoryRecord:
+    """A change to user memory, in the user-memory log only (never a session's; added
+    after format 1: a chatcli that predates it refuses the file, naming the newer one).
+
+    Like a state line it holds the whole state after the change; it also says where
+    the change came from: who made it (`tool:remember`, `tool:forget`, `user`, `cli`),
+    the session and the message (its seq) that made it. `undoes` names the earlier
+    memory line this one reverts."""
+
+    type: Literal["memory"] = "memory"
+    seq: int = 0
+    ts: Timestamp = field(default_factory=utc_now)
+    state: dict[str, Any]
+    by: str
+    changes: list[StateChange] = field(default_factory=list)
+    session: str | None = None
+    message: int | None = None
+    undoes: int | None = None
+
+
 Record = (
     SessionRecord
     | ChatMessage
@@ -231,9 +252,19 @@ Record = (
     | RestoreRecord
     | MetaRecord
     | RepairRecord
+    | MemoryRecord
 )
 
-RECORD_TYPES = ("session", "message", "state", "checkpoint", "restore", "meta", "repair")
+RECORD_TYPES = (
+    "session",
+    "message",
+    "state",
+    "checkpoint",
+    "restore",
+    "meta",
+    "repair",
+    "memory",
+)
 
 
 @functools.cache
