@@ -85,7 +85,7 @@ def _check_memory(store: Store, repair: bool) -> bool:
 
     memory = memory_store_for(store, context()[1].memory_dir)
     if not memory.exists(USER_LOG):
-        return 0
+        return False
     problems = diagnose(memory, USER_LOG, verify_memory)
     for problem in problems:
         click.echo(str(problem))
