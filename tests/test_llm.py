@@ -33,6 +33,7 @@ from chatcli.llm import (
     preload,
 )
 from chatcli.llm.local_engine import LocalEngine
+from chatcli.private_files import log_handler, private_dir
 from tests.conftest_model import TEST_KEY
 from tests.model_server import ModelServer
 
@@ -342,11 +343,14 @@ async def test_litellm_writes_nothing_to_stdout_or_stderr(
 @pytest.fixture
 def log_file(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "logs" / "chatcli.log"
-    configure_logging(path)
+    private_dir(path.parent)
+    handler = log_handler(path)
+    configure_logging(handler)
     try:
         yield path
     finally:
         configure_logging(None)
+        handler.close()
 
 
 async def test_error_details_go_to_a_private_log_file_without_the_key(

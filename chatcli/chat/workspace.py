@@ -20,6 +20,7 @@ from chatcli.session import Session, SessionSummary, list_sessions
 from chatcli.session.export import export
 from chatcli.session.store import Store
 from chatcli.session.user_memory import UserMemory
+from chatcli.store.search_index import SearchIndex
 from chatcli.store.user_memory import memory_store_for
 
 HOW_TO_CONFIGURE = """\
@@ -52,6 +53,8 @@ class Workspace:
     model: ChatModel
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     tools: Toolset = MEMORY_TOOLS
+    index: SearchIndex | None = None
+    """The full-text search index (None: searching reads every log, as before)."""
     _user_memory: UserMemory[Any] | None = field(default=None, init=False, repr=False)
 
     # -- user memory ------------------------------------------------------
@@ -91,6 +94,10 @@ class Workspace:
 
     def sessions(self, search: str | None = None, limit: int | None = None) -> list[SessionSummary]:
         """Sessions newest first; `search` matches titles and message content."""
+        if search and self.index is not None:
+            from chatcli.chat.session_finder import find_sessions
+
+            return find_sessions(self.store, self.index, search, limit=limit, as_typed=True)
         return list_sessions(self.store, search=search, limit=limit)
 
     def most_recent(self) -> SessionSummary | None:

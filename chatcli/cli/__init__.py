@@ -1,4 +1,4 @@
-"""`chatcli`: the TUI with no subcommand; `ask`, `sessions …` and `paths` otherwise."""
+"""`chatcli`: the TUI with no subcommand; `ask`, `search`, `sessions …` and `paths` otherwise."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 LAZY_SUBCOMMANDS = {
     "ask": "chatcli.cli.ask.ask",
     "memory": "chatcli.cli.memory.memory",
+    "search": "chatcli.cli.search.search",
     "sessions": "chatcli.cli.sessions.sessions",
 }
 

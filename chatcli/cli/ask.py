@@ -11,13 +11,14 @@ import click
 
 from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.flags import BeforeSubcommand
+from chatcli.cli.tree import check_branch_flags, turn_events
 from chatcli.cli.wiring import Flags, workspace
 from chatcli.errors import ChatcliError
 from chatcli.session import check_id
 
 
 @click.command()
-@click.argument("prompt")
+@click.argument("prompt", required=False)
 @click.option("-s", "--session", "session_id", metavar="ID", help="Append to ID (created if new).")
 @click.option("-c", "--continue", "cont", is_flag=True, help="Continue the most recent session.")
 @click.option("-m", "--model", help="Model to use, as litellm names it.")
@@ -29,6 +30,8 @@ from chatcli.session import check_id
     is_flag=True,
     help="Send API keys, tokens and passwords as typed (else they become [redacted]).",
 )
+@click.option("--regenerate", is_flag=True, help="A new reply to the last message (new branch).")
+@click.option("--edit", "edit_seq", type=int, metavar="SEQ", help="Replace user message SEQ.")
 @click.pass_context
 def ask(
     ctx: click.Context,
@@ -40,6 +43,8 @@ def ask(
     agent: str | None,
     as_json: bool,
     allow_secrets: bool,
+    regenerate: bool,
+    edit_seq: int | None,
 ) -> None:
     """Ask one question (PROMPT, or - to read stdin) and stream the reply.
 
@@ -54,13 +59,16 @@ def ask(
         cont = cont or before.cont
     if session_id is not None and cont:
         raise click.UsageError("Use either -s/--session or -c/--continue, not both.")
+    prompt = check_branch_flags(prompt, session_id, cont, regenerate, edit_seq)
     if prompt == "-":
         prompt = sys.stdin.read()
-    if not prompt.strip():
+    if not prompt.strip() and not regenerate:
         raise fail("The prompt is empty; pass some text, or - to read it from stdin.", 2)
     flags = Flags(model=model, api_base=api_base, agent=agent)
     code = run_safely(
-        lambda: asyncio.run(_ask(prompt, session_id, cont, flags, as_json, allow_secrets))
+        lambda: asyncio.run(
+            _ask(prompt, session_id, cont, flags, as_json, allow_secrets, (regenerate, edit_seq))
+        )
     )
     if code:
         raise click.exceptions.Exit(code)
@@ -73,6 +81,7 @@ async def _ask(
     flags: Flags,
     as_json: bool,
     allow_secrets: bool,
+    branch: tuple[bool, int | None] = (False, None),
 ) -> int:
     from chatcli.chat.events import (
         MemoryChanged,
@@ -89,10 +98,15 @@ async def _ask(
     if session_id is not None:
         check_id(session_id)  # '' too: an empty id is refused, not taken for "a new one"
     ws = workspace(flags)
-    if ws.settings.secret_guard and not allow_secrets:
+    if ws.settings.secret_guard and not allow_secrets and prompt:
         prompt = _without_secrets(prompt)
     if session_id is not None:
-        session = ws.get_or_create(session_id, model=flags.model)
+        branching = branch[0] or branch[1] is not None
+        session = (
+            ws.open_session(session_id)
+            if branching
+            else ws.get_or_create(session_id, model=flags.model)
+        )
     else:
         recent = ws.most_recent() if cont else None
         session = ws.open_session(recent.id) if recent else ws.new_session(model=flags.model)
@@ -105,7 +119,7 @@ async def _ask(
     reply: list[str] = []
     usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "cost": None}
     error: ChatcliError | None = None
-    async for event in engine.send(prompt):
+    async for event in turn_events(engine, prompt, *branch):
         if isinstance(event, ReplyDelta):
             reply.append(event.text)
             if not as_json:

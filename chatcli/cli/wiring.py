@@ -14,11 +14,10 @@ from chatcli.cli.flags import Flags
 from chatcli.config import Settings, load_settings
 from chatcli.errors import ChatcliError, StoreIOError
 from chatcli.paths import Paths, resolve_paths
-from chatcli.private_files import PrivateFileHandler
+from chatcli.private_files import log_handler, private_dir
 from chatcli.session.catalog import parse_duration
 from chatcli.session.store import Store
 from chatcli.session.user_memory import UserMemory
-from chatcli.store.files import private_dir
 from chatcli.store.jsonl import JsonlStore
 
 
@@ -66,11 +65,9 @@ def setup_logging(paths: Paths) -> None:
     log file: the command's own errors still reach the person as sentences."""
     try:
         private_dir(paths.log_dir)
-        handler: logging.Handler = PrivateFileHandler(paths.log_file)
-        log_file: Path | None = paths.log_file
+        handler: logging.Handler = log_handler(paths.log_file)
     except (OSError, StoreIOError):
-        handler, log_file = logging.NullHandler(), None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler = logging.NullHandler()
     handler._chatcli_log = True  # type: ignore[attr-defined]
     root = logging.getLogger("chatcli")
     root.setLevel(logging.INFO)
@@ -82,7 +79,7 @@ def setup_logging(paths: Paths) -> None:
     root.propagate = False
     from chatcli.llm import configure_logging
 
-    configure_logging(log_file)
+    configure_logging(handler)  # litellm's records go to the same file, keys redacted
 
 
 def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:
@@ -99,4 +96,8 @@ def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:
     model = LiteLLMModel(
         api_base=settings.api_base, api_key=key, timeout=settings.timeout, local=local
     )
-    return Workspace(settings, paths, open_store(None, settings, paths), model, dict(os.environ))
+    from chatcli.store.search_index import SearchIndex
+
+    store = open_store(None, settings, paths)
+    index = SearchIndex.for_store(store, paths.data_dir)
+    return Workspace(settings, paths, store, model, dict(os.environ), index=index)
