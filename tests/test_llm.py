@@ -266,6 +266,20 @@ async def test_an_explicit_api_base_needs_no_key(
     assert model_server.requests[0].has_authorization  # a placeholder, never a real key
 
 
+async def test_provider_keys_come_from_the_environment_handed_in(
+    model_server: ModelServer, no_provider_keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wiring hands LiteLLMModel its environment; the process's is not read."""
+    injected = LiteLLMModel(api_base=model_server.url, environ={"OPENAI_API_KEY": "sk-handed-in"})
+    await collect(injected, "openai/test-model")
+    assert model_server.requests[-1].sent_key("sk-handed-in")
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-process")
+    error = await failure(LiteLLMModel(environ={}), "openai/gpt-4o-mini")
+    assert error.kind == "missing_key"
+    assert len(model_server.requests) == 1  # refused before any request
+
+
 async def test_a_model_with_no_known_provider_is_an_unknown_model(
     model_server: ModelServer, loopback_model: LiteLLMModel
 ) -> None:

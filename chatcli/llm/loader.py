@@ -6,10 +6,12 @@ import time: `preload()` does, once, from any thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import threading
+from collections.abc import Iterator
 from types import ModuleType
 
 # litellm's own loggers plus the HTTP stack under it; none may reach a terminal.
@@ -50,16 +52,35 @@ def load() -> ModuleType:
         return _litellm
     with _lock:
         if _litellm is None:
-            # Use the bundled price list (no fetch at import) and skip litellm's .env loading.
-            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-            os.environ["LITELLM_MODE"] = "PRODUCTION"
-            import litellm
+            with _import_environment():
+                import litellm
 
             litellm.suppress_debug_info = True
             setattr(litellm, "set_verbose", False)  # noqa: B010 - not re-exported for mypy
             _apply_logging()
             _litellm = litellm
     return _litellm
+
+
+@contextlib.contextmanager
+def _import_environment() -> Iterator[None]:
+    """What litellm reads from the environment while it imports, and only then: the
+    bundled price list (no fetch; a value the person set wins) and no `.env` loading.
+
+    litellm takes these only as environment variables, so they are set for the
+    import and put back after it: the process's environment is left as it was."""
+    wanted = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_MODE": "PRODUCTION"}
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ["LITELLM_MODE"] = wanted["LITELLM_MODE"]
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", wanted["LITELLM_LOCAL_MODEL_COST_MAP"])
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def configure_logging(handler: logging.Handler | None) -> None:

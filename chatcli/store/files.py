@@ -17,13 +17,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from chatcli.errors import SessionNotFound, StoreIOError
-from chatcli.private_files import CLOEXEC, narrow_mode, open_regular
+from chatcli.private_files import CLOEXEC, check_dir, narrow_mode, open_regular, private_dir
 
-__all__ = [
+__all__ = [  # check_dir and private_dir live in chatcli.private_files (re-exported)
+    "check_dir",
     "create_private",
     "open_log",
     "open_nofollow",
     "open_regular",
+    "private_dir",
     "publish_private",
     "reported",
     "stale_temps",
