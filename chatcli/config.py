@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -20,6 +20,7 @@ ENV_KEYS = {
     "CHATCLI_REDIS_PASSWORD": "redis_password",
     "CHATCLI_SECRET_GUARD": "secret_guard",
     "CHATCLI_CONTEXT_WINDOW": "context_window",
+    "CHATCLI_MEMORY_APPROVAL": "memory_approval",
 }
 
 
@@ -67,6 +68,10 @@ class Settings(BaseModel):
     else the model's config, else the offline engine's size, else 8192."""
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     """Per-model settings: `[models."openai/my-model"] context_window = 32000`."""
+    memory_approval: Literal["auto", "ask"] = "auto"
+    """Whether the model may change user memory (what every session sees) on its own:
+    `auto` lets it, and says so (a toast in the window, a `note:` from `ask`); `ask`
+    makes the window ask you first, and `chatcli ask` (which cannot ask) declines."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Key binding overrides: binding id → keys, e.g. `checkpoint = "ctrl+k"`."""
 

@@ -16,6 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from chatcli.session.times import TIMESTAMP as TIMESTAMP  # re-exported: where lines are checked
+from chatcli.session.times import is_timestamp as is_timestamp
+
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, TypeAdapter
     from pydantic_core import CoreSchema
@@ -24,26 +27,6 @@ FORMAT_VERSION = 1
 
 Role = Literal["system", "user", "assistant", "tool"]
 Status = Literal["complete", "interrupted", "error"]
-
-_YEAR = r"(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})"
-_LEAP_YEAR = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
-_MONTH_DAY = (
-    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])"
-    r"|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))"
-)
-TIMESTAMP = (
-    rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
-)
-"""ISO 8601 with seconds and a zone, exactly the strings `datetime.fromisoformat`
-reads as an aware time (checked in pydantic-core, so it costs nothing per line)."""
-
-_TIMESTAMP = re.compile(TIMESTAMP)
-
-
-def is_timestamp(text: str) -> bool:
-    """Whether `text` is a timestamp a log line may carry (see TIMESTAMP)."""
-    return _TIMESTAMP.fullmatch(text) is not None
 
 
 class _Checked:
@@ -243,32 +226,43 @@ class BranchRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CompactionRecord:
-    """A summary that stands in, in requests to the model, for the oldest messages of the
-    active view (added after format 1). The messages stay in the log, in the view and in
-    exports; a checkpoint captures the compaction in force, so a restore undoes it.
-
-    The summary covers the view's messages up to seq `last`: it folds in the previous
-    compaction's summary and the messages `first`..`last` (`first` is past the previous
-    compaction's `last`; messages it skipped are left out of requests, never out of the log)."""
+    """A summary that stands in, in requests to the model, for the messages of the active
+    view up to seq `last` (added after format 1). The messages stay in the log, the view
+    and exports; checkpoints capture the compaction in force, so a restore undoes it.
+    It folds the previous summary and messages `first`..`last` into one."""
 
     type: Literal["compaction"] = "compaction"
     seq: int = 0
     ts: Timestamp = field(default_factory=utc_now)
     summary: str
-    first: int
-    """Seq of the oldest message this summary read."""
-    last: int
-    """Seq of the newest message it covers: requests carry the messages after it."""
-    messages: int
-    """How many messages of the view the summary now stands for (earlier compactions' too)."""
-    model: str | None = None
-    """The model that wrote the summary."""
-    tokens_before: int = 0
-    """Tokens of the request before the compaction."""
-    tokens_after: int = 0
-    """Tokens of the same request with the summary in place of the covered messages."""
-    manual: bool = False
-    """Asked for by the person (`/compact`, `sessions compact`), not by the budget."""
+    first: int  # the oldest message the summary read (earlier ones: an earlier summary)
+    last: int  # the newest message it covers: requests carry the messages after it
+    messages: int  # how many messages of the view it stands for
+    model: str | None = None  # the model that wrote it
+    tokens_before: int = 0  # the request's tokens before the compaction ...
+    tokens_after: int = 0  # ... and after it
+    manual: bool = False  # asked for (/compact, sessions compact), not by the budget
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemoryRecord:
+    """A change to user memory, in the user-memory log only (never a session's; added
+    after format 1: a chatcli that predates it refuses the file, naming the newer one).
+
+    Like a state line it holds the whole state after the change; it also says where
+    the change came from: who made it (`tool:remember`, `tool:forget`, `user`, `cli`),
+    the session and the message (its seq) that made it. `undoes` names the earlier
+    memory line this one reverts."""
+
+    type: Literal["memory"] = "memory"
+    seq: int = 0
+    ts: Timestamp = field(default_factory=utc_now)
+    state: dict[str, Any]
+    by: str
+    changes: list[StateChange] = field(default_factory=list)
+    session: str | None = None
+    message: int | None = None
+    undoes: int | None = None
 
 
 Record = (
@@ -281,6 +275,7 @@ Record = (
     | RepairRecord
     | BranchRecord
     | CompactionRecord
+    | MemoryRecord
 )
 
 RECORD_TYPES = (
@@ -293,6 +288,7 @@ RECORD_TYPES = (
     "repair",
     "branch",
     "compaction",
+    "memory",
 )
 
 
