@@ -131,6 +131,7 @@ def _ready(app: ChatApp, messages: int) -> Callable[[], bool]:
             app.chat.controller.session is not None
             and len(conversation.blocks) >= messages
             and rows.row_count > 0
+            and app.chat.view.context is not None  # the status bar's ctx figure is in
         )
 
     return check
@@ -352,3 +353,47 @@ SCENES: dict[str, Callable[[Path], Scene]] = {
     "help-80x24": help_small,
     "slash-menu": slash_menu,
 }
+
+
+def compacted(tmp: Path) -> Scene:
+    """A long conversation whose oldest turns a compaction summarised, its marker open."""
+    from chatcli.session.records import CompactionRecord
+    from chatcli.tui.widgets.compaction_marker import CompactionMarker
+
+    model = FakeModel()
+    ws = _workspace(tmp, model)
+    _library(ws, model)
+    session = _session(ws, "long-haul")
+    for answer in (
+        "Lisbon has seven hills; Alfama is the oldest district.",
+        "Take tram 28 early in the morning, before the crowds.",
+        "Pastéis de Belém opened in 1837.",
+    ):
+        model.say(answer)
+    _turns(
+        ws, session, "Tell me about Lisbon", "How do I get around?", "Where are the best pastries?"
+    )
+    messages = session.messages
+    third = [i for i, m in enumerate(messages) if m.role == "user"][2]
+    written = session.add_compaction(
+        CompactionRecord(
+            summary="The user is planning a trip to Lisbon: seven hills, Alfama is the oldest "
+            "district; tram 28 early in the morning avoids the crowds.",
+            first=messages[0].seq,
+            last=messages[third - 1].seq,
+            messages=third,
+            model=MODEL,
+            tokens_before=412,
+            tokens_after=198,
+        )
+    )
+    assert written is not None
+    app = ChatApp(ws, Start(mode="resume", session_id=session.id), clock=frozen_clock)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await _until(pilot, _ready(app, 6))
+        marker = app.chat.query_one(CompactionMarker)
+        marker.collapsed = False
+        await pilot.pause(0.2)
+
+    return Scene(app, (120, 36), before, model)

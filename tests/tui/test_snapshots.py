@@ -91,3 +91,11 @@ def test_slash_menu_80x24(snap_compare: Any, tmp_path: Path) -> None:
     """80x24, `/re` typed: above the prompt, /restore (highlighted) and /rename TITLE with
     what each does; the conversation above is unchanged."""
     check(snap_compare, scenes.slash_menu(tmp_path))
+
+
+def test_compaction_marker(snap_compare: Any, tmp_path: Path) -> None:
+    """A compacted conversation: after the second turn's reply, the open marker
+    "≡ 4 earlier messages summarised (up to #…) · requests 412 → 198 tokens" with the
+    summary under it and how to undo it; the third turn below it; the status bar's
+    "ctx" figure beside the tokens."""
+    check(snap_compare, scenes.compacted(tmp_path))

@@ -140,6 +140,15 @@ COMMANDS: tuple[Command, ...] = (
         "edit-state", "f5", "Edit state", "Edit the session's state as JSON", palette="Edit state"
     ),
     Command(
+        "compact",
+        "f6",
+        "Compact",
+        "Summarise older messages now",
+        "Summarise all but the last turn, so requests take less of the model's context "
+        "(the messages stay in the log; a restore from before undoes it)",
+        slash="compact",
+    ),
+    Command(
         "toggle-sessions",
         "ctrl+b",
         "Sessions",

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatcli.chat.context_actions import compact_now
 from chatcli.chat.controller import ChatController, Done
 from chatcli.chat.exports import export_format, format_of
 from chatcli.errors import ChatcliError
@@ -48,6 +49,7 @@ class ChatActions:
             "toggle-checkpoints": lambda _arg: screen.toggle_pane("checkpoints"),
             "focus-prompt": lambda _arg: screen.prompt.focus(),
             "help": lambda _arg: self.help(),
+            "compact": lambda _arg: self.act("compact", compact_now, controller),
         }
         expected = {c.id for c in commands_for("chat")}
         if set(handlers) != expected:

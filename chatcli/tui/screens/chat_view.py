@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker, WorkerState
 
+from chatcli.chat.context_actions import ContextFigure, measure
 from chatcli.chat.controller import ChatController, Followed
 from chatcli.chat.events import (
     CheckpointSaved,
+    Compacted,
+    ContextMeasured,
+    ContextNote,
     MessageSaved,
     ReplyStarted,
     StateChanged,
@@ -44,6 +48,9 @@ class ChatView:
         self.controller = controller
         self._follower: Worker[None] | None = None
         self._follow_problem = ""
+        self.context: ContextFigure | None = None
+        """How full the open session's context is (measured, or from the last turn)."""
+        self._measuring: Worker[None] | None = None
 
     async def sync(self, *, jump: bool = False) -> None:
         """Bring every pane in line with the open session's view; `jump` scrolls to the end."""
@@ -60,6 +67,7 @@ class ChatView:
         conversation = screen.conversation
         conversation.states = controller.tally.states
         conversation.model = view.model
+        conversation.compaction = view.compaction
         await conversation.show(view.head, restore_info(view, session.records), jump=jump)
         screen.query_one(StatePane).show(view.state, view.state_record)
         restored = view.restores[-1] if view.restores else None
@@ -81,7 +89,37 @@ class ChatView:
             location=session.location if session else None,
             shared=controller.shared,
             busy=busy_text(controller.turn),
+            context=self._context_shown(),
         )
+
+    # -- how full the context is -------------------------------------------------------
+
+    def _context_shown(self) -> tuple[str, float] | None:
+        figure, session = self.context, self.controller.session
+        if figure is None or session is None or figure.session != session.id:
+            return None
+        return figure.text(), figure.share
+
+    def measure_context(self) -> None:
+        """Measure the open session's context in a worker, if it is not known yet."""
+        session = self.controller.session
+        figure = self.context
+        known = (
+            figure is not None
+            and session is not None
+            and (figure.session, figure.seq) == (session.id, session.view.last_seq)
+        )
+        idle = self._measuring is None or self._measuring.is_finished
+        if session is not None and not known and idle and not self.controller.turn.running:
+            self._measuring = self.screen.run_worker(
+                self._measure(), group="context", exit_on_error=False
+            )
+
+    async def _measure(self) -> None:
+        figure = await measure(self.controller)
+        if figure is not None:
+            self.context = figure
+            self.update_status()
 
     # -- following the log -------------------------------------------------------------
 
@@ -92,6 +130,7 @@ class ChatView:
             self._follower = self.screen.run_worker(
                 self._follow(), group="follow", exit_on_error=False
             )
+        self.measure_context()
         self.update_status()  # "another window is writing" fades after a minute
 
     async def _follow(self) -> None:
@@ -131,6 +170,19 @@ class ChatView:
             await self.sync()
         elif isinstance(event, TurnFailed):
             await self.failed(event.error.sentence())
+        elif isinstance(event, ContextMeasured):
+            session = self.controller.session
+            if session is not None:
+                figure = ContextFigure(session.id, event.tokens, event.window)
+                self.context = figure  # measured again once the turn is over
+        elif isinstance(event, Compacted):
+            await self.sync()
+            screen.notify(
+                f"{event.record.messages} earlier messages summarised to fit the model's "
+                "context; they stay in the session (expand the marker to read the summary)."
+            )
+        elif isinstance(event, ContextNote):
+            screen.notify(event.text, title="Context", severity="warning", timeout=8)
         self.update_status()
 
     async def failed(self, sentence: str) -> None:

@@ -17,7 +17,9 @@ from textual.widget import Widget
 
 from chatcli.session import ChatMessage, StateRecord
 from chatcli.session.chain import RestoreInfo, chain_slice, depth
+from chatcli.session.records import CompactionRecord
 from chatcli.session.replay import Node, common_depth
+from chatcli.tui.widgets.compaction_marker import CompactionMarker
 from chatcli.tui.widgets.message_block import MessageBlock
 from chatcli.tui.widgets.notes import EarlierMarker, ErrorNote, RestoreNote, WelcomeNote
 
@@ -43,6 +45,9 @@ class Conversation(VerticalScroll):
         self._lock = asyncio.Lock()
         self._paging = False
         self.states: Mapping[int, list[StateRecord]] = {}
+        self.compaction: CompactionRecord | None = None
+        """The compaction in force: its marker follows the last message it covers."""
+        self._marker: CompactionMarker | None = None
         self.model: str | None = None
         self.restore_key = "ctrl+r"
 
@@ -95,6 +100,7 @@ class Conversation(VerticalScroll):
         await self._append_all(fresh)
         self._head = head
         self._update_marker()
+        await self._place_compaction()
 
     async def _append_all(self, messages: list[ChatMessage]) -> None:
         """Append messages; saved ones are mounted in one batch (one layout pass)."""
@@ -144,10 +150,39 @@ class Conversation(VerticalScroll):
         async with self._lock:
             await self._reset(0)
             self._update_marker()
+            self.compaction = None
+            await self._place_compaction()
 
     def _update_marker(self) -> None:
         self.query_one(EarlierMarker).set_hidden(self._start)
         self.query_one(WelcomeNote).display = self._head is None and not self._streaming
+
+    async def _place_compaction(self) -> None:
+        """Put the compaction's marker after the last message it covers (or above the
+        oldest one shown, when that message is not mounted yet); none without one."""
+        record, marker = self.compaction, self._marker
+        if marker is not None and (record is None or marker.record is not record):
+            self._marker = None
+            await marker.remove()
+            marker = None
+        if record is None or not self._blocks:
+            return
+        first = self._blocks[0]
+        after = next((b for b in self._blocks if b.seq == record.last), None)
+        if after is None and (first.seq is None or first.seq <= record.last):
+            return  # the covered messages are not in this chain's mounted part
+        if marker is None:
+            marker = self._marker = CompactionMarker(record)
+            if after is not None:
+                await self.mount(marker, after=after)
+            else:
+                await self.mount(marker, before=first)
+            return
+        index = self.children.index(marker)
+        if after is not None and self.children.index(after) != index - 1:
+            self.move_child(marker, after=after)
+        elif after is None and self.children.index(first) != index + 1:
+            self.move_child(marker, before=first)
 
     # -- notes ----------------------------------------------------------------------
 
@@ -225,6 +260,7 @@ class Conversation(VerticalScroll):
                 self._blocks[:0] = blocks
                 self._start = lo
                 self._update_marker()
+                await self._place_compaction()
             if not at_end:  # at the end, the anchor keeps the newest message in view
                 self.call_after_refresh(self._keep_place, first, offset)
         finally:

@@ -28,6 +28,8 @@ class StatusLine:
     """Another window wrote to this session recently."""
     busy: str = ""
     """What is happening now (`replying`, `running remember`), or empty."""
+    context: tuple[str, float] | None = None
+    """How full the model's context is (`ctx 1.2k/8.2k`, and the share used), once known."""
 
 
 def busy_text(turn: TurnState) -> str:
@@ -64,6 +66,10 @@ class StatusBar(Static):
         if status.agent:
             parts += [("agent ", "dim"), status.agent, "  "]
         parts += [tokens_text(status.usage), "  "]
+        if status.context is not None:
+            text, share = status.context
+            style = "bold $error" if share >= 0.9 else "$warning" if share >= 0.7 else "dim"
+            parts += [(text, style), "  "]
         if status.busy:
             parts += [(status.busy, "italic $accent"), "  "]
         if status.shared:
