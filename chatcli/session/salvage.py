@@ -177,7 +177,9 @@ class _Work:
         if record.digest == digest and record.chain in (None, chain):
             return record
         fixed = dataclasses.replace(record, digest=digest, chain=chain)
-        self.view.snapshots[record.id] = Snapshot(fixed, snap.head, snap.state, snap.compaction)
+        self.view.snapshots[record.id] = Snapshot(
+            fixed, snap.head, snap.state, snap.state_record, snap.compaction
+        )
         return fixed
 
     def emit(self, line: bytes, fate: LineFate) -> None:
