@@ -143,7 +143,7 @@ class Fitter:
         if system_text:
             fixed += self.text_cost(system_text) + 4
         room = max(0, limit - fixed)
-        cap = max(32, room // 2)
+        cap = max(32, room)  # a message bigger than all the room there is gets cut
         messages, costs, reached = self.recent(view, 2 * limit)
         start, total = len(messages), 0
         while start > 0 and total + min(costs[start - 1], cap + 40) <= room:

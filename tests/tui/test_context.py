@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chatcli.config import Settings
 from chatcli.errors import ModelError
 from chatcli.llm import preload
@@ -17,6 +19,7 @@ from chatcli.tui.start import Start
 from chatcli.tui.widgets.compaction_marker import CompactionMarker
 from chatcli.tui.widgets.conversation import Conversation
 from chatcli.tui.widgets.status_bar import StatusBar
+from tests.tui import scenes
 from tests.tui.conftest import send, wait_for
 from tests.tui.fakes import MODEL, FakeModel, frozen_clock, make_workspace
 
@@ -35,7 +38,7 @@ def compaction_lines(session_id: str, app: ChatApp) -> list[Any]:
 async def test_turns_in_a_small_window_compact_and_the_marker_says_so(
     tmp_path: Path, model: FakeModel
 ) -> None:
-    ws = make_workspace(tmp_path, model, settings=Settings(model=MODEL, context_window=900))
+    ws = make_workspace(tmp_path, model, settings=Settings(model=MODEL, context_window=1500))
     app = ChatApp(ws, Start(), clock=frozen_clock)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         for n in range(8):
@@ -47,7 +50,7 @@ async def test_turns_in_a_small_window_compact_and_the_marker_says_so(
         record = session.view.compaction
         assert record is not None and marker.record is record
         assert f"{record.messages} earlier messages summarised" in str(marker.title)
-        assert "ctx " in status_text(app) and "/900" in status_text(app)
+        assert "ctx " in status_text(app) and "/1.5k" in status_text(app)
         toasts = [n.message for n in app._notifications]
         assert any("earlier messages summarised" in t for t in toasts), toasts
         blocks = app.chat.query_one(Conversation).blocks
@@ -59,20 +62,26 @@ async def test_turns_in_a_small_window_compact_and_the_marker_says_so(
         assert len(summary_calls) == len(compaction_lines(session.id, app))
 
 
-async def test_the_marker_opens_to_the_summary_and_the_status_bar_shows_the_window(
-    tmp_path: Path, model: FakeModel
-) -> None:
-    from tests.tui import scenes
-
+@pytest.fixture
+def compacted(tmp_path: Path) -> scenes.Scene:
+    """The snapshot's scene: built before the test's event loop runs."""
     preload()  # the window loads litellm in a worker after its first paint
-    scene = scenes.compacted(tmp_path)
+    return scenes.compacted(tmp_path)
+
+
+async def test_the_marker_opens_to_the_summary_and_the_status_bar_shows_the_window(
+    compacted: scenes.Scene,
+) -> None:
+    scene = compacted
     app = scene.app
     async with app.run_test(size=scene.size) as pilot:
         await wait_for(pilot, lambda: app.chat.view.context is not None, timeout=10)
         marker = app.chat.query_one(CompactionMarker)
         assert marker.collapsed
         assert "4 earlier messages summarised" in str(marker.title)
-        await pilot.click(CompactionMarker)
+        marker.scroll_visible(animate=False)
+        await pilot.pause()
+        await pilot.click("CompactionMarker CollapsibleTitle")
         await wait_for(pilot, lambda: not marker.collapsed)
         shown = " ".join(str(s.render()) for s in marker.query(".compaction-summary"))
         assert "tram 28 early in the morning" in shown
@@ -124,16 +133,16 @@ async def test_a_failed_summary_is_a_warning_and_the_turn_still_answers(
     tmp_path: Path,
 ) -> None:
     model = NoSummaries()
-    ws = make_workspace(tmp_path, model, settings=Settings(model=MODEL, context_window=900))
+    ws = make_workspace(tmp_path, model, settings=Settings(model=MODEL, context_window=1500))
     app = ChatApp(ws, Start(), clock=frozen_clock)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
-        for n in range(4):
+        for n in range(6):
             await send(pilot, f"Turn {n}. {LONG}", timeout=20)
         session = app.chat.controller.session
         assert session is not None
         assert model.refused >= 1
-        assert session.messages[-1].content.startswith("You said: Turn 3")
+        assert session.messages[-1].content.startswith("You said: Turn 5")
         warned = [n.message for n in app._notifications if "could not be summarised" in n.message]
         assert len(warned) == model.refused, "one sentence per turn that left messages out"
         assert session.view.compaction is None
-        assert len(session.messages) == 8, "the log keeps every message"
+        assert len(session.messages) == 12, "the log keeps every message"
