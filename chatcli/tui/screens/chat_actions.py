@@ -137,7 +137,7 @@ class ChatActions:
 
     def search(self, text: str) -> None:
         """Open the search screen (on `text`, if given); open the hit that is chosen."""
-        from chatcli.tui.screens.search_jump import SearchPick, open_hit
+        from chatcli.tui.screens.chat_search import SearchPick, open_hit
         from chatcli.tui.screens.search_screen import SearchScreen
 
         screen = self.screen

@@ -34,8 +34,8 @@ from chatcli.tui.commands.bindings import bindings_for
 from chatcli.tui.commands.registry import keys_for
 from chatcli.tui.commands.slash import unescape
 from chatcli.tui.screens.chat_actions import ChatActions
+from chatcli.tui.screens.chat_search import HitOpened, show_hit
 from chatcli.tui.screens.chat_view import ChatView, error_sentence
-from chatcli.tui.screens.search_jump import HitOpened, show_hit
 from chatcli.tui.start import Start
 from chatcli.tui.support.clock import Clock
 from chatcli.tui.support.delta_buffer import DeltaBuffer

@@ -33,31 +33,33 @@ class OffBranchScreen(ModalScreen[bool | None]):
         Binding("escape,q", "dismiss_none", "Close", id="off-branch-close"),
     ]
 
-    def __init__(self, view: View, checkpoint: str, node: Node) -> None:
+    def __init__(self, view: View, checkpoint: str | None, node: Node) -> None:
         super().__init__(classes="off-branch-screen")
         self.view = view
         self.checkpoint = checkpoint
         self.node = node
 
     def compose(self) -> ComposeResult:
-        snap = self.view.snapshots[self.checkpoint]
-        number = ordinal(self.view, self.checkpoint)
-        label = f" ({snap.record.label})" if snap.record.label else ""
         with Vertical(id="off-branch-dialog", classes="dialog"):
             yield Static("Rolled back: not on the current branch", classes="dialog-title")
             with VerticalScroll(id="off-branch-body"):
                 for node in _context(self.node):
                     yield Static(_message(node), classes="off-branch-message")
-            yield Static(
-                Content.assemble(
-                    ("r", "bold"),
-                    f" restores checkpoint #{number}{label} to bring this branch back "
-                    "(the current one stays in the log; restore again to undo) · ",
-                    ("Esc", "bold"),
-                    " closes",
-                ),
-                id="off-branch-hint",
-            )
+            yield Static(self._hint(), id="off-branch-hint")
+
+    def _hint(self) -> Content:
+        close = Content.assemble(("Esc", "bold"), " closes")
+        if self.checkpoint is None:
+            return Content.assemble("No checkpoint holds this message · ", close)
+        snap = self.view.snapshots[self.checkpoint]
+        number = ordinal(self.view, self.checkpoint)
+        label = f" ({snap.record.label})" if snap.record.label else ""
+        return Content.assemble(
+            ("r", "bold"),
+            f" restores checkpoint #{number}{label} to bring this branch back "
+            "(the current one stays in the log; restore again to undo) · ",
+            close,
+        )
 
     def on_mount(self) -> None:
         found = self.query(".off-branch-message").last()
@@ -65,7 +67,8 @@ class OffBranchScreen(ModalScreen[bool | None]):
         self.query_one("#off-branch-body").scroll_to_widget(found, animate=False)
 
     def action_restore(self) -> None:
-        self.dismiss(True)
+        if self.checkpoint is not None:
+            self.dismiss(True)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from chatcli.errors import ChatcliError
 from chatcli.store.search_index import Results, SearchIndex
-from chatcli.tui.screens.search_jump import SearchPick
+from chatcli.tui.screens.chat_search import SearchPick
 from chatcli.tui.support.clock import Clock, system_clock
 from chatcli.tui.widgets.hit_rows import HitRows
 from chatcli.tui.widgets.row_list import RowList

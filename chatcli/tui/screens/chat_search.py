@@ -1,4 +1,4 @@
-"""Opening a search hit: its session, scrolled to the message, which is highlighted.
+"""What the chat screen does with a search hit: open its session, scrolled to the message.
 
 A hit on the active view is shown in the conversation however far back it is
 (`Conversation.show_at`). A hit that was rolled back is not in the conversation,
@@ -54,21 +54,22 @@ async def show_hit(screen: ChatScreen, pick: SearchPick) -> None:
         return
     from chatcli.tui.screens.off_branch_screen import OffBranchScreen
 
+    node = session.view.nodes.get(pick.seq)
     found = off_branch(session.view, pick.seq)
-    if found is None:
+    if node is None and found is None:
         screen.notify(
-            f"Message #{pick.seq} is not in any checkpoint of this session, so it cannot be "
-            "shown here; 'chatcli sessions export' has every line.",
-            severity="warning",
+            f"Message #{pick.seq} is no longer in this session's log.", severity="warning"
         )
         return
-    checkpoint, node = found
+    checkpoint = found[0] if found is not None else None
+    shown = node if node is not None else found[1] if found is not None else None
+    assert shown is not None
 
     def chosen(restore: bool | None) -> None:
-        if restore and not screen.actions.refused("restore"):
+        if restore and checkpoint and not screen.actions.refused("restore"):
             screen.run_worker(_restore_then_show(screen, checkpoint, pick), group="session-io")
 
-    screen.app.push_screen(OffBranchScreen(session.view, checkpoint, node), chosen)
+    screen.app.push_screen(OffBranchScreen(session.view, checkpoint, shown), chosen)
 
 
 async def _restore_then_show(screen: ChatScreen, checkpoint: str, pick: SearchPick) -> None:
