@@ -99,3 +99,11 @@ def test_compaction_marker(snap_compare: Any, tmp_path: Path) -> None:
     summary under it and how to undo it; the third turn below it; the status bar's
     "ctx" figure beside the tokens."""
     check(snap_compare, scenes.compacted(tmp_path))
+
+
+def test_search_screen(snap_compare: Any, tmp_path: Path) -> None:
+    """Ctrl+F with "lisbon day" typed (the last word a prefix as you type): the search box
+    focused, "1 match", and one hit: the trip-planning session's title, its time, "you ·
+    #2", and the snippet "Plan three days in Lisbon" with "days" and "Lisbon" highlighted;
+    Esc (Back) in the footer."""
+    check(snap_compare, scenes.search_screen(tmp_path))
