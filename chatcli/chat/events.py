@@ -57,6 +57,13 @@ class MessageSaved:
 
 
 @dataclass(frozen=True)
+class BranchStarted:
+    """A regeneration moved the view back to the user message `at`; the new reply follows."""
+
+    at: int
+
+
+@dataclass(frozen=True)
 class CheckpointSaved:
     """The automatic end-of-turn checkpoint was written."""
 
@@ -87,6 +94,7 @@ TurnEvent: TypeAlias = (
     | ToolFinished
     | StateChanged
     | MessageSaved
+    | BranchStarted
     | CheckpointSaved
     | TurnFailed
     | TurnFinished
