@@ -14,7 +14,9 @@ With ``--tools`` it calls chatcli's memory tools when told "remember my name is
 Ada" / "my city is Lisbon" / "forget my city"; with ``--errors`` it answers
 "error 429" (or 401, 404, 500, 503) with that HTTP error and "cut off" with a
 stream that breaks halfway. ``--remember``, ``--forget`` and ``--fail`` queue
-such replies for the first requests; ``--fail-every N`` breaks every Nth one.
+such replies for the first requests; ``--fail-every N`` breaks every Nth one;
+``--vary`` numbers echoes of the same prompt ("(take 2)") so a regenerated reply
+differs from the first.
 """
 
 from __future__ import annotations
@@ -95,8 +97,12 @@ class ModelServer:
         tools: bool = False,
         errors: bool = False,
         fail_every: int = 0,
+        vary: bool = False,
     ) -> None:
         self.delay = delay
+        self.vary = vary
+        """Echo the same prompt differently each time ("(take 2)"), to try regenerating."""
+        self._takes: dict[str, int] = {}
         self.tools = tools
         """Call remember/forget when the last user message asks to (see the module doc)."""
         self.errors = errors
@@ -198,7 +204,15 @@ class ModelServer:
             served = self._served
         if self.fail_every and served % self.fail_every == 0:
             return Reply(status=500)
-        return self._react(body) or Reply(text=split_tokens(f"You said: {_last_user_text(body)}"))
+        return self._react(body) or Reply(text=split_tokens(self._echo(_last_user_text(body))))
+
+    def _echo(self, text: str) -> str:
+        """The default answer: the prompt said back (numbered per prompt with `vary`)."""
+        if not self.vary:
+            return f"You said: {text}"
+        with self._lock:
+            take = self._takes[text] = self._takes.get(text, 0) + 1
+        return f"You said: {text} (take {take})"
 
     def _react(self, body: dict[str, Any]) -> Reply | None:
         """The reply `--tools` / `--errors` give to what the person said, if any."""
@@ -527,6 +541,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fail-every", type=int, default=0, metavar="N", help="answer every Nth request with 500"
     )
+    parser.add_argument(
+        "--vary",
+        action="store_true",
+        help='number repeated echoes, "(take 2)", so a regenerated reply differs',
+    )
     args = parser.parse_args(argv)
     server = ModelServer(
         port=args.port,
@@ -534,6 +553,7 @@ def main(argv: list[str] | None = None) -> None:
         tools=args.tools,
         errors=args.errors,
         fail_every=args.fail_every,
+        vary=args.vary,
     )
     for flag, value in getattr(args, "queue", []):
         if flag == "remember":

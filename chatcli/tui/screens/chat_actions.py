@@ -49,7 +49,7 @@ class ChatActions:
             "focus-prompt": lambda _arg: screen.prompt.focus(),
             "help": lambda _arg: self.help(),
         }
-        from chatcli.tui.screens.branch_commands import BranchCommands
+        from chatcli.tui.screens.chat_branches import BranchCommands
 
         self.branch = BranchCommands(screen, controller, self)
         handlers.update(self.branch.handlers())

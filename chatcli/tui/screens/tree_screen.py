@@ -98,6 +98,9 @@ class TreeScreen(ModalScreen[TreeChoice | None]):
         self.history = tree
         self.clock = clock
         self.rows = tree_rows(tree)
+        self._start = self._start_row()
+        self._shown: int | None = None
+        """The row the preview shows."""
 
     def compose(self) -> ComposeResult:
         branches = self.history.branch_count()
@@ -106,32 +109,44 @@ class TreeScreen(ModalScreen[TreeChoice | None]):
         title = title.replace("branchs", "branches")
         if forks:
             title += f", {plural(forks, 'fork')}"
+        first = self.rows[self._start] if self._start is not None else None
         with Vertical(id="tree-dialog", classes="dialog"):
             yield Static(title, classes="dialog-title")
             with Horizontal(classes="tree-body"):
                 yield TreeRows(clock=self.clock, id="tree-rows")
                 with VerticalScroll(id="tree-preview-scroll"):
-                    yield Static(id="tree-preview")
+                    # The first preview is drawn with the screen, not one refresh later.
+                    yield Static(self._preview_of(first) if first else "", id="tree-preview")
             with Horizontal(classes="dialog-buttons"):
                 yield Static(
                     "↑↓ preview · Enter switches · e edits yours · Esc closes",
                     classes="dialog-hint",
                 )
                 yield Button("Close", id="tree-cancel", compact=True)
-                yield Button("Switch", id="tree-confirm", variant="warning", compact=True)
+                yield Button(
+                    "Open" if first and first.fork else "Switch",
+                    id="tree-confirm",
+                    variant="warning",
+                    compact=True,
+                )
+
+    def _start_row(self) -> int | None:
+        """The row of the active view's newest message (else the first active row)."""
+        head = self.history.head
+        if head is None:
+            return 0 if self.rows else None
+        for i, row in enumerate(self.rows):
+            if row.fork is None and row.run.last == head:
+                return i
+        return next((i for i, r in enumerate(self.rows) if r.active), 0 if self.rows else None)
+
+    def _preview_of(self, row: TreeRow) -> Content:
+        return branch_preview(self.history, row, clock_time(row.ts, self.clock()))
 
     def on_mount(self) -> None:
         rows = self.query_one(TreeRows)
-        head = self.history.head
-        keep = None
-        if head is not None:  # the row of the active view's newest message
-            keep = next(
-                (i for i, r in enumerate(self.rows) if r.fork is None and r.run.last == head),
-                None,
-            )
-            if keep is None:
-                keep = next((i for i, r in enumerate(self.rows) if r.active), None)
-        rows.show(self.rows, keep=keep)
+        self._shown = self._start
+        rows.show(self.rows, keep=self._start)
         rows.focus()
 
     @property
@@ -142,11 +157,11 @@ class TreeScreen(ModalScreen[TreeChoice | None]):
     @on(TreeRows.Highlighted, "#tree-rows")
     def _preview(self, event: TreeRows.Highlighted) -> None:
         row = self.chosen
-        if row is not None:
-            when = clock_time(row.ts, self.clock())
-            self.query_one("#tree-preview", Static).update(branch_preview(self.history, row, when))
-            confirm = self.query_one("#tree-confirm", Button)
-            confirm.label = "Open" if row.fork is not None else "Switch"
+        if row is None or event.index == self._shown:
+            return
+        self._shown = event.index
+        self.query_one("#tree-preview", Static).update(self._preview_of(row))
+        self.query_one("#tree-confirm", Button).label = "Open" if row.fork else "Switch"
 
     @on(TreeRows.Selected, "#tree-rows")
     @on(Button.Pressed, "#tree-confirm")
