@@ -84,6 +84,8 @@ async def _ask(
     branch: tuple[bool, int | None] = (False, None),
 ) -> int:
     from chatcli.chat.events import (
+        MemoryChanged,
+        MemoryDeclined,
         MessageSaved,
         ReplyDelta,
         StateChanged,
@@ -91,6 +93,7 @@ async def _ask(
         TurnFailed,
         TurnFinished,
     )
+    from chatcli.chat.user_scope import memory_note
 
     if session_id is not None:
         check_id(session_id)  # '' too: an empty id is refused, not taken for "a new one"
@@ -128,6 +131,8 @@ async def _ask(
         elif isinstance(event, StateChanged) and not as_json:
             changed = ", ".join(c.path for c in event.record.changes)
             click.echo(f"[state] {changed} changed by {event.record.by}", err=True)
+        elif isinstance(event, MemoryChanged | MemoryDeclined):
+            click.echo(f"note: {memory_note(event)}", err=True)  # even with --json: it is seen
         elif isinstance(event, MessageSaved) and event.message.role == "assistant":
             if event.message.tool_calls:
                 reply.clear()
