@@ -209,7 +209,7 @@ def test_bad_branch_requests_are_one_sentence_and_change_nothing(
     assert_one_error_line(
         ask(env, model_server, "-s", "t", "--edit", str(reply), "x"),
         f"Message {reply}",
-        "assistant message, not a user message",
+        "an assistant message, not a user message",
     )
     assert_one_error_line(ask(env, model_server, "-s", "nobody", "--regenerate"), "'nobody'")
     assert (sessions_dir(home) / "t.jsonl").read_bytes() == before
