@@ -12,7 +12,6 @@ import click
 from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.flags import BeforeSubcommand
 from chatcli.cli.wiring import Flags, workspace
-from chatcli.errors import ChatcliError
 from chatcli.session import check_id
 
 
@@ -74,68 +73,62 @@ async def _ask(
     as_json: bool,
     allow_secrets: bool,
 ) -> int:
-    from chatcli.chat.events import (
-        MessageSaved,
-        ReplyDelta,
-        StateChanged,
-        ToolCalled,
-        TurnFailed,
-        TurnFinished,
-    )
+    from chatcli.chat.call import acall_with_session
+    from chatcli.chat.events import ReplyDelta, StateChanged, ToolCalled, TurnEvent
 
     if session_id is not None:
         check_id(session_id)  # '' too: an empty id is refused, not taken for "a new one"
     ws = workspace(flags)
     if ws.settings.secret_guard and not allow_secrets:
         prompt = _without_secrets(prompt)
-    if session_id is not None:
-        session = ws.get_or_create(session_id, model=flags.model)
-    else:
-        recent = ws.most_recent() if cont else None
-        session = ws.open_session(recent.id) if recent else ws.new_session(model=flags.model)
-        if recent is None:
-            click.echo(f"session: {session.id}", err=True)
-    engine = ws.engine_for(session, model=flags.model)
-    note = ws.model_note(engine.model_name)
-    if note and not as_json:
-        click.echo(f"note: {note}", err=True)
-    reply: list[str] = []
-    usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "cost": None}
-    error: ChatcliError | None = None
-    async for event in engine.send(prompt):
+    if session_id is None and cont:
+        recent = ws.most_recent()
+        session_id = recent.id if recent else None
+    announce = session_id is None  # a new session, with a fresh id
+
+    def opened(engine: Any) -> None:
+        if announce:
+            click.echo(f"session: {engine.session.id}", err=True)
+        note = ws.model_note(engine.model_name)
+        if note and not as_json:
+            click.echo(f"note: {note}", err=True)
+
+    def show(event: TurnEvent) -> None:
+        if as_json:
+            return
         if isinstance(event, ReplyDelta):
-            reply.append(event.text)
-            if not as_json:
-                sys.stdout.write(event.text)
-                sys.stdout.flush()
-        elif isinstance(event, ToolCalled) and not as_json:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif isinstance(event, ToolCalled):
             args = json.dumps(event.arguments, ensure_ascii=False)
             click.echo(f"\n[tool] {event.name}({args})", err=True)
-        elif isinstance(event, StateChanged) and not as_json:
+        elif isinstance(event, StateChanged):
             changed = ", ".join(c.path for c in event.record.changes)
             click.echo(f"[state] {changed} changed by {event.record.by}", err=True)
-        elif isinstance(event, MessageSaved) and event.message.role == "assistant":
-            if event.message.tool_calls:
-                reply.clear()
-        elif isinstance(event, TurnFailed):
-            error = event.error
-        elif isinstance(event, TurnFinished):
-            usage = {
-                "prompt_tokens": event.prompt_tokens,
-                "completion_tokens": event.completion_tokens,
-                "cost": event.cost,
-            }
+
+    agent = ws.settings.agent
+    result = await acall_with_session(
+        ws.store,
+        agent,
+        prompt,
+        session_id,
+        model_name=flags.model or ws.default_model(agent),
+        engine=lambda session: ws.engine_for(session, model=flags.model),
+        on_open=opened,
+        on_event=show,
+    )
+    session, error, usage = result.session, result.error, result.usage
     if as_json:
         out = {
             "session": session.id,
-            "reply": "".join(reply),
+            "reply": result.text,
             "state": session.view.state,
             "usage": usage,
         }
         if error is not None:
             out["error"] = {"kind": getattr(error, "kind", "error"), "message": error.sentence()}
         click.echo(json.dumps(out, ensure_ascii=False))
-    elif reply and not "".join(reply).endswith("\n"):
+    elif result.text and not result.text.endswith("\n"):
         sys.stdout.write("\n")
     if error is not None:
         click.echo(f"chatcli: {error.sentence()}", err=True)

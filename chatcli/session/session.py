@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -16,6 +16,7 @@ from chatcli.errors import (
     SessionExists,
     SessionNotFound,
 )
+from chatcli.session.entries import Entry, EntryType, append_entry, entries, initial_state
 from chatcli.session.ids import check_id, new_id
 from chatcli.session.records import (
     ChatMessage,
@@ -28,6 +29,7 @@ from chatcli.session.records import (
     SessionRecord,
     StateRecord,
     Status,
+    numbered,
     utc_now,
     with_seq,
 )
@@ -93,8 +95,10 @@ class Session(Generic[S]):
         model: str | None = None,
         agent: str | None = None,
         state_type: type[S] = _DEFAULT_STATE,
+        state: S | None = None,
     ) -> Session[S]:
-        """A new, empty session (a fresh id unless one is given)."""
+        """A new session (a fresh id unless one is given), empty or with an initial `state`
+        (its first `state` line, by "create"; `state_type` defaults to the state's type)."""
         now = utc_now()
         header = SessionRecord(
             ts=now,
@@ -104,8 +108,11 @@ class Session(Generic[S]):
             model=model,
             agent=agent,
         )
-        cursor = store.create([header])
-        return cls(store, [with_seq(header, 1)], cursor, state_type)  # as stored: no re-read
+        lines: list[Record] = [header, *initial_state(state)]
+        if state is not None and state_type is _DEFAULT_STATE:
+            state_type = type(state)
+        cursor = store.create(lines)
+        return cls(store, numbered(lines, 0), cursor, state_type)  # as stored: no re-read
 
     @classmethod
     def load(
@@ -123,7 +130,10 @@ class Session(Generic[S]):
         state_type: type[S] = _DEFAULT_STATE,
         **fields: Any,
     ) -> Session[S]:
-        """Load `session_id`, creating it (with `fields`) when it does not exist."""
+        """Load `session_id`, creating it (with `fields`, `state=` among them) when it does not
+        exist; an existing session keeps its own state."""
+        if fields.get("state") is not None and state_type is _DEFAULT_STATE:
+            state_type = type(fields["state"])
         try:
             return cls.load(store, session_id, state_type)
         except SessionNotFound:
@@ -184,6 +194,14 @@ class Session(Generic[S]):
                 f"{exc.errors(include_url=False)[0]['msg']}.",
                 "Open it with the state type it was made with.",
             ) from None
+
+    def entries(self, type: EntryType | Iterable[EntryType] | None = None) -> list[Record]:
+        """Every record of the log, oldest first, or only those of `type` (see session.entries)."""
+        return entries(self, type)
+
+    def append_entry(self, entry: Entry) -> Record | None:
+        """Append a message, state or meta record durably (see session.entries)."""
+        return append_entry(self, entry)
 
     @property
     def checkpoints(self) -> list[Snapshot]:
