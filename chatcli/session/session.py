@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -16,6 +15,7 @@ from chatcli.errors import (
     SessionExists,
     SessionNotFound,
 )
+from chatcli.session.checkpoints import checkpoint_at, checkpoint_of, fork_lines
 from chatcli.session.entries import Entry, EntryType, append_entry, entries, initial_state
 from chatcli.session.ids import check_id, new_id
 from chatcli.session.records import (
@@ -31,18 +31,8 @@ from chatcli.session.records import (
     Status,
     numbered,
     utc_now,
-    with_seq,
 )
-from chatcli.session.replay import (
-    Node,
-    ReplayError,
-    Snapshot,
-    View,
-    chain_digest,
-    replay,
-    view_digest,
-    walk,
-)
+from chatcli.session.replay import Node, ReplayError, Snapshot, View, replay
 from chatcli.session.state import Memory, diff_state
 from chatcli.session.store import Cursor, Store
 
@@ -285,7 +275,7 @@ class Session(Generic[S]):
             if end_turn is not None:
                 head = Node(message, view.head)
                 out.append(
-                    _checkpoint_at(
+                    checkpoint_at(
                         view.last_seq + len(out),
                         head,
                         view.state,
@@ -320,7 +310,7 @@ class Session(Generic[S]):
     ) -> CheckpointRecord:
         """Mark the current view so it can be restored later."""
         written = self._write(
-            lambda view: [_checkpoint_of(view, label=label, auto=auto, metadata=metadata or {})]
+            lambda view: [checkpoint_of(view, label=label, auto=auto, metadata=metadata or {})]
         )
         return cast(CheckpointRecord, written[0])
 
@@ -332,7 +322,7 @@ class Session(Generic[S]):
         def build(view: View) -> list[Record]:
             out: list[Record] = []
             if not view.checkpointed:
-                out.append(_checkpoint_of(view, label="before restore", auto=True, metadata={}))
+                out.append(checkpoint_of(view, label="before restore", auto=True, metadata={}))
             out.append(RestoreRecord(checkpoint=checkpoint_id))
             return out
 
@@ -375,48 +365,9 @@ class Session(Generic[S]):
             agent=self.agent,
             parent=ParentRef(session=self.id, checkpoint=at),
         )
-        body: list[Record] = []
-        if self.view.system_prompt is not None:
-            body.append(MetaRecord(system_prompt=self.view.system_prompt))
-        body.extend(walk(head))
-        if state:
-            body.append(StateRecord(state=state, by="fork"))
-        start = View.start(dataclasses.replace(header, seq=1))
-        lines: list[Record] = [start.header]
-        for record in body:
-            lines.append(with_seq(record, len(lines) + 1))
-            start.apply(lines[-1])
         origin = f"{self.id}@{at}" if at else self.id
-        lines.append(_checkpoint_of(start, label=f"forked from {origin}", auto=True, metadata={}))
+        lines = fork_lines(
+            header, system_prompt=self.view.system_prompt, head=head, state=state, origin=origin
+        )
         self.store.create(lines)
         return Session.load(self.store, header.id, self.state_type)
-
-
-def _checkpoint_of(
-    view: View, *, label: str, auto: bool, metadata: dict[str, Any]
-) -> CheckpointRecord:
-    return _checkpoint_at(
-        view.last_seq, view.head, view.state, label=label, auto=auto, metadata=metadata
-    )
-
-
-def _checkpoint_at(
-    at: int,
-    head: Node | None,
-    state: dict[str, Any],
-    *,
-    label: str,
-    auto: bool,
-    metadata: dict[str, Any],
-) -> CheckpointRecord:
-    """A checkpoint written as line `at + 1`, capturing the chain `head` and `state`."""
-    return CheckpointRecord(
-        seq=at + 1,
-        id=f"cp{at + 1}",
-        at=at,
-        digest=view_digest(head, state),
-        chain=chain_digest(head),
-        label=label,
-        auto=auto,
-        metadata=metadata,
-    )
