@@ -42,6 +42,8 @@ COMMANDS = (
     "prune",
     "doctor",
     "copy",
+    "tree",
+    "switch",
 )
 SUMMARY_KEYS = {"id", "title", "model", "created", "updated", "messages"}
 SHOW_KEYS = {
@@ -524,6 +526,8 @@ ID_COMMANDS = [
     ["doctor", "{id}"],
     ["copy", "{id}", "--to", "files"],
     ["new", "--id", "{id}"],
+    ["tree", "{id}"],
+    ["switch", "{id}", "2"],
 ]
 
 

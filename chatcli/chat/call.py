@@ -14,7 +14,7 @@ ChatcliError with one sentence.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,14 +67,18 @@ def open_for_call(
     *,
     state: BaseModel | None = None,
     state_type: type[BaseModel] | None = None,
-    **create: Any,
+    create: bool = True,
+    **fields: Any,
 ) -> Session[Any]:
-    """Load `session_id`, or create it (a fresh id when None) with `create` fields and `state`."""
+    """Load `session_id`, or create it (a fresh id when None) with `fields` and `state`;
+    with `create=False` an unknown id is SessionNotFound."""
     kind: Any = state_type or (type(state) if state is not None else None)
     typed: dict[str, Any] = {} if kind is None else {"state_type": kind}
     if session_id is None:
-        return Session.create(store, state=state, **typed, **create)
-    return Session.get_or_create(store, session_id, state=state, **typed, **create)
+        return Session.create(store, state=state, **typed, **fields)
+    if not create:
+        return Session.load(store, session_id, **typed)
+    return Session.get_or_create(store, session_id, state=state, **typed, **fields)
 
 
 async def acall_with_session(
@@ -91,9 +95,11 @@ async def acall_with_session(
     title: str = "",
     agents_dir: Path | None = None,
     max_tool_rounds: int = 8,
+    create: bool = True,
     on_event: Callable[[TurnEvent], object] | None = None,
     on_open: Callable[[ChatEngine], object] | None = None,
     engine: EngineFactory | None = None,
+    turn: Callable[[ChatEngine], AsyncIterator[TurnEvent]] | None = None,
 ) -> TurnReply:
     """Run one turn of `agent` on session `session_id` (created when new) and return the reply.
 
@@ -102,7 +108,9 @@ async def acall_with_session(
     (litellm's name) defaults to the session's model, then the agent's. `state`
     is the initial state of a session this call creates. `on_event` sees every
     event as it happens (stream the reply from ReplyDelta); `on_open` sees the
-    engine before the model is called. `engine` replaces how the engine is built.
+    engine before the model is called. `create=False` only loads (Aixgo's Get).
+    `engine` replaces how the engine is built, `turn` which turn runs (default:
+    `engine.send(message)`; e.g. `engine.regenerate()`).
     """
     chosen = agent if isinstance(agent, Agent) else None
     if isinstance(agent, str) and engine is None:
@@ -113,6 +121,7 @@ async def acall_with_session(
         session_id,
         state=state,
         state_type=state_type,
+        create=create,
         title=title,
         model=model_name or (chosen.model if chosen else None),
         agent=chosen.name if chosen else agent,
@@ -132,7 +141,8 @@ async def acall_with_session(
         )
     if on_open is not None:
         on_open(turn_engine)
-    return await run_turn(turn_engine, message, on_event)
+    events = turn(turn_engine) if turn is not None else turn_engine.send(message)
+    return await run_turn(turn_engine, events, on_event)
 
 
 def call_with_session(
@@ -155,16 +165,16 @@ def call_with_session(
 
 async def run_turn(
     engine: ChatEngine,
-    message: str,
+    events: AsyncIterator[TurnEvent],
     on_event: Callable[[TurnEvent], object] | None = None,
 ) -> TurnReply:
-    """Send `message` through `engine` and gather the turn into a TurnReply."""
+    """Gather a turn of `engine` (the events it yields) into a TurnReply."""
     reply: list[str] = []
-    events: list[TurnEvent] = []
+    seen: list[TurnEvent] = []
     status, error = "complete", None
     usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "cost": None}
-    async for event in engine.send(message):
-        events.append(event)
+    async for event in events:
+        seen.append(event)
         if on_event is not None:
             on_event(event)
         if isinstance(event, ReplyDelta):
@@ -181,7 +191,7 @@ async def run_turn(
                 "completion_tokens": event.completion_tokens,
                 "cost": event.cost,
             }
-    return TurnReply(engine.session, "".join(reply), status, error, usage, events)
+    return TurnReply(engine.session, "".join(reply), status, error, usage, seen)
 
 
 def _load(name: str | None, agents_dir: Path | None) -> Agent:

@@ -35,6 +35,7 @@ from chatcli.chat.tools import Toolset
 from chatcli.errors import ChatcliError, ModelError
 from chatcli.llm import ChatModel
 from chatcli.llm.events import StreamEnd, TextDelta, ToolCall, Usage
+from chatcli.session import branching
 from chatcli.session.context import using_session
 from chatcli.session.records import ChatMessage, CheckpointRecord, Role, StateRecord, Status
 from chatcli.session.session import Session
@@ -103,7 +104,26 @@ class ChatEngine:
         """Run one turn; yields events as they happen (see chatcli.chat.events)."""
         turn = _Turn(_label(text))
         user = await _io(self.session.add_message, "user", text, title=turn.label)
-        yield MessageSaved(user)
+        async for event in self._turn(turn, user):
+            yield event
+
+    async def edit(self, seq: int, text: str) -> AsyncIterator[TurnEvent]:
+        """Edit and resend user message `seq`: a new branch starts where it was, with
+        `text`, and the model answers it; the old branch stays as a sibling."""
+        turn = _Turn(_label(text))
+        user = await _io(branching.add_edited, self.session, seq, text, title=turn.label)
+        async for event in self._turn(turn, user):
+            yield event
+
+    async def regenerate(self) -> AsyncIterator[TurnEvent]:
+        """A new reply to the last user message, on a new branch (the old reply stays)."""
+        user = await _io(branching.start_regeneration, self.session)
+        async for event in self._turn(_Turn(_label(user.content)), None):
+            yield event
+
+    async def _turn(self, turn: _Turn, user: ChatMessage | None) -> AsyncIterator[TurnEvent]:
+        if user is not None:
+            yield MessageSaved(user)
         try:
             async for event in self._rounds(turn):
                 yield event

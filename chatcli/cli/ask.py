@@ -11,12 +11,13 @@ import click
 
 from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.flags import BeforeSubcommand
+from chatcli.cli.tree import check_branch_flags, turn_events
 from chatcli.cli.wiring import Flags, workspace
 from chatcli.session import check_id
 
 
 @click.command()
-@click.argument("prompt")
+@click.argument("prompt", required=False)
 @click.option("-s", "--session", "session_id", metavar="ID", help="Append to ID (created if new).")
 @click.option("-c", "--continue", "cont", is_flag=True, help="Continue the most recent session.")
 @click.option("-m", "--model", help="Model to use, as litellm names it.")
@@ -28,6 +29,8 @@ from chatcli.session import check_id
     is_flag=True,
     help="Send API keys, tokens and passwords as typed (else they become [redacted]).",
 )
+@click.option("--regenerate", is_flag=True, help="A new reply to the last message (new branch).")
+@click.option("--edit", "edit_seq", type=int, metavar="SEQ", help="Replace user message SEQ.")
 @click.pass_context
 def ask(
     ctx: click.Context,
@@ -39,6 +42,8 @@ def ask(
     agent: str | None,
     as_json: bool,
     allow_secrets: bool,
+    regenerate: bool,
+    edit_seq: int | None,
 ) -> None:
     """Ask one question (PROMPT, or - to read stdin) and stream the reply.
 
@@ -53,13 +58,16 @@ def ask(
         cont = cont or before.cont
     if session_id is not None and cont:
         raise click.UsageError("Use either -s/--session or -c/--continue, not both.")
+    prompt = check_branch_flags(prompt, session_id, cont, regenerate, edit_seq)
     if prompt == "-":
         prompt = sys.stdin.read()
-    if not prompt.strip():
+    if not prompt.strip() and not regenerate:
         raise fail("The prompt is empty; pass some text, or - to read it from stdin.", 2)
     flags = Flags(model=model, api_base=api_base, agent=agent)
     code = run_safely(
-        lambda: asyncio.run(_ask(prompt, session_id, cont, flags, as_json, allow_secrets))
+        lambda: asyncio.run(
+            _ask(prompt, session_id, cont, flags, as_json, allow_secrets, (regenerate, edit_seq))
+        )
     )
     if code:
         raise click.exceptions.Exit(code)
@@ -72,6 +80,7 @@ async def _ask(
     flags: Flags,
     as_json: bool,
     allow_secrets: bool,
+    branch: tuple[bool, int | None] = (False, None),
 ) -> int:
     from chatcli.chat.call import acall_with_session
     from chatcli.chat.events import ReplyDelta, StateChanged, ToolCalled, TurnEvent
@@ -79,7 +88,7 @@ async def _ask(
     if session_id is not None:
         check_id(session_id)  # '' too: an empty id is refused, not taken for "a new one"
     ws = workspace(flags)
-    if ws.settings.secret_guard and not allow_secrets:
+    if ws.settings.secret_guard and not allow_secrets and prompt:
         prompt = _without_secrets(prompt)
     if session_id is None and cont:
         recent = ws.most_recent()
@@ -107,13 +116,16 @@ async def _ask(
             click.echo(f"[state] {changed} changed by {event.record.by}", err=True)
 
     agent = ws.settings.agent
+    branching = branch[0] or branch[1] is not None
     result = await acall_with_session(
         ws.store,
         agent,
         prompt,
         session_id,
         model_name=flags.model or ws.default_model(agent),
+        create=not branching,  # a regeneration or an edit needs the session to exist
         engine=lambda session: ws.engine_for(session, model=flags.model),
+        turn=lambda engine: turn_events(engine, prompt, *branch),
         on_open=opened,
         on_event=show,
     )

@@ -15,6 +15,7 @@ import click
 
 from chatcli.cli.doctor import doctor, recover
 from chatcli.cli.errors import fail, run_safely
+from chatcli.cli.tree import switch, tree
 from chatcli.cli.wiring import context, open_store
 from chatcli.errors import CheckpointNotFound
 from chatcli.private_files import write_private
@@ -298,3 +299,5 @@ def copy(session_id: str, target: str) -> None:
 
 sessions.add_command(doctor)
 sessions.add_command(recover)
+sessions.add_command(tree)
+sessions.add_command(switch)

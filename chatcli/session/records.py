@@ -223,6 +223,24 @@ class RepairRecord:
     sha256: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BranchRecord:
+    """Make another branch of the message tree the active view (added after format 1:
+    a chatcli that predates it refuses the file, naming the newer chatcli it needs).
+
+    The view becomes the chain that ends at message `at` (0: before the first
+    message) with the state it last had there; no line is removed, so a switch
+    is undone by switching back (or restoring the checkpoint made before it)."""
+
+    type: Literal["branch"] = "branch"
+    seq: int = 0
+    ts: Timestamp = field(default_factory=utc_now)
+    at: int
+    """The seq of the message the active view now ends with (0: no message)."""
+    kind: Literal["switch", "edit", "regenerate"] = "switch"
+    """Why: a switch between branches, or the start of an edit or a regeneration."""
+
+
 Record = (
     SessionRecord
     | ChatMessage
@@ -231,9 +249,19 @@ Record = (
     | RestoreRecord
     | MetaRecord
     | RepairRecord
+    | BranchRecord
 )
 
-RECORD_TYPES = ("session", "message", "state", "checkpoint", "restore", "meta", "repair")
+RECORD_TYPES = (
+    "session",
+    "message",
+    "state",
+    "checkpoint",
+    "restore",
+    "meta",
+    "repair",
+    "branch",
+)
 
 
 @functools.cache

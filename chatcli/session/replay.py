@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatcli.session.records import (
+    BranchRecord,
     ChatMessage,
     CheckpointRecord,
     MetaRecord,
@@ -147,6 +148,11 @@ class View:
     restores: list[RestoreRecord] = field(default_factory=list)
     repairs: list[RepairRecord] = field(default_factory=list)
     """Lines `doctor --repair` could not keep (each says where its bytes are)."""
+    nodes: dict[int, Node] = field(default_factory=dict)
+    """Every message of the log by seq, on every branch (the tree: see session.tree)."""
+    node_state: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """The state each message (by seq; 0: before the first) last had as the view's end."""
+    branches: list[BranchRecord] = field(default_factory=list)
     last_seq: int = 0
     updated: str = ""
     checkpointed: bool = True
@@ -164,10 +170,12 @@ class View:
     def apply(self, record: Record) -> None:
         """Advance the view by one line; ReplayError if it makes no sense here."""
         if isinstance(record, ChatMessage):
-            self.head = Node(record, self.head)
+            self.head = self.nodes[record.seq] = Node(record, self.head)
+            self.node_state[record.seq] = self.state
             self.checkpointed = False
         elif isinstance(record, StateRecord):
             self.state, self.state_record = record.state, record
+            self.node_state[self.head.message.seq if self.head else 0] = record.state
             self.checkpointed = False
         elif isinstance(record, CheckpointRecord):
             if record.id in self.snapshots:
@@ -184,8 +192,11 @@ class View:
                     record.seq, f"restore names unknown checkpoint {record.checkpoint!r}"
                 )
             self.head, self.state = snap.head, snap.state
+            self.node_state[snap.head.message.seq if snap.head else 0] = snap.state
             self.restores.append(record)
             self.checkpointed = True
+        elif isinstance(record, BranchRecord):
+            self._apply_branch(record)
         elif isinstance(record, MetaRecord):
             self._apply_meta(record)
         elif isinstance(record, RepairRecord):
@@ -193,6 +204,20 @@ class View:
         else:
             raise ReplayError(record.seq, "a second session line")
         self.last_seq, self.updated = record.seq, record.ts
+
+    def _apply_branch(self, record: BranchRecord) -> None:
+        """Move the view's end to message `at` (any branch), with the state it last had."""
+        if record.at == 0:
+            head = None
+        else:
+            head = self.nodes.get(record.at)
+            if head is None:
+                raise ReplayError(
+                    record.seq, f"branch names message {record.at}, which is not a message"
+                )
+        self.head, self.state = head, self.node_state.get(record.at, {})
+        self.branches.append(record)
+        self.checkpointed = False
 
     def _apply_meta(self, record: MetaRecord) -> None:
         if record.title is not None:

@@ -15,10 +15,12 @@ from chatcli.errors import (
     SessionExists,
     SessionNotFound,
 )
+from chatcli.session import branching
 from chatcli.session.checkpoints import checkpoint_at, checkpoint_of, fork_lines
 from chatcli.session.entries import Entry, EntryType, append_entry, entries, initial_state
 from chatcli.session.ids import check_id, new_id
 from chatcli.session.records import (
+    BranchRecord,
     ChatMessage,
     CheckpointRecord,
     MetaRecord,
@@ -35,6 +37,7 @@ from chatcli.session.records import (
 from chatcli.session.replay import Node, ReplayError, Snapshot, View, replay
 from chatcli.session.state import Memory, diff_state
 from chatcli.session.store import Cursor, Store
+from chatcli.session.tree import Fork, Tree, build_tree
 
 S = TypeVar("S", bound=BaseModel)
 R = TypeVar("R", bound=Record)
@@ -214,6 +217,14 @@ class Session(Generic[S]):
     def location(self) -> str:
         """Where this session's log lives."""
         return self.store.location(self.id)
+
+    def tree(self, forks: Sequence[Fork] = ()) -> Tree:
+        """Every message on every branch, the active path, and `forks` (chat.forks finds them)."""
+        return build_tree(self.view, forks)
+
+    def switch(self, seq: int) -> BranchRecord | None:
+        """Make the branch through message `seq` active at its newest tip (undo: switch back)."""
+        return branching.switch(self, seq)
 
     # -- writing ----------------------------------------------------------
 

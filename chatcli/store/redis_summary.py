@@ -10,7 +10,14 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from chatcli.session.records import ChatMessage, MetaRecord, Record, RestoreRecord, SessionRecord
+from chatcli.session.records import (
+    BranchRecord,
+    ChatMessage,
+    MetaRecord,
+    Record,
+    RestoreRecord,
+    SessionRecord,
+)
 from chatcli.session.summary import SessionSummary
 
 Arg = str | int | float | bytes
@@ -53,7 +60,7 @@ def cached_summary(session_id: str, raw: dict[bytes, bytes], length: int) -> Ses
 def summary_patch(records: Sequence[Record]) -> tuple[int, list[Arg]]:
     """How appending `records` changes a summary: more messages and new meta fields.
 
-    -1 when it cannot be known without a replay (a restore moves the view back)."""
+    -1 when it cannot be known without a replay (a restore or a branch moves the view)."""
     delta = 0
     fields: dict[str, str] = {}
     for record in records:
@@ -64,7 +71,7 @@ def summary_patch(records: Sequence[Record]) -> tuple[int, list[Arg]]:
                 value = getattr(record, name)
                 if value is not None:
                     fields[name] = value
-        elif isinstance(record, RestoreRecord | SessionRecord):
+        elif isinstance(record, RestoreRecord | BranchRecord | SessionRecord):
             return -1, []
     return delta, [item for pair in fields.items() for item in pair]
 
