@@ -1,10 +1,11 @@
-"""Opening files without following links, 0600: one helper for every layer.
+"""Private files and folders (0600, 0700), never through a link: one helper for every layer.
 
 The store's logs, chatcli's own log file (set up by both `cli` and `llm`) and
 exports all hold conversation text, so each is opened the same way: never
 through a symbolic link (`O_NOFOLLOW`), only when it is a regular file (a
 FIFO or a device there is refused, without blocking on it), and made 0600
-through its descriptor, so a link's target is never touched.
+through its descriptor, so a link's target is never touched. Folders that
+hold them are made 0700 by `private_dir`.
 """
 
 from __future__ import annotations
@@ -100,6 +101,42 @@ def write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) as 0700 folders; refuse a link or a non-folder."""
+    try:
+        try:
+            info = path.lstat()  # the usual case: it is there, one call
+        except FileNotFoundError:
+            for folder in [*reversed(path.parents), path]:
+                if not os.path.lexists(folder):
+                    folder.mkdir(mode=0o700, exist_ok=True)
+            info = path.lstat()
+    except OSError as exc:
+        raise StoreIOError.of(exc, "create the folder", path) from None
+    check_dir(path, info)
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        try:
+            os.chmod(path, 0o700, follow_symlinks=False)
+        except OSError as exc:
+            raise StoreIOError.of(exc, "make private (chmod 700) the folder", path) from None
+    return path
+
+
+def check_dir(path: Path, info: os.stat_result | None = None) -> None:
+    """Refuse `path` when it is a link or not a folder (a missing one is fine)."""
+    if info is None:
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreIOError.of(exc, "open the folder", path) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafePath(f"{path} is a symbolic link.", "chatcli does not follow links; move it.")
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafePath(f"{path} is not a folder.", "Move it away so chatcli can create it.")
+
+
 class PrivateFileHandler(logging.FileHandler):
     """A logging.FileHandler whose file is opened by `open_private_append`.
 
@@ -128,3 +165,15 @@ class PrivateFileHandler(logging.FileHandler):
             super().close()
         except OSError:
             self.stream = None  # the log is a diagnostic
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_handler(path: Path) -> PrivateFileHandler:
+    """chatcli's log file as a logging handler, one line per record (see PrivateFileHandler).
+
+    Its folder must exist (`private_dir`); UnsafePath or OSError when the file cannot be opened."""
+    handler = PrivateFileHandler(path)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    return handler

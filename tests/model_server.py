@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import re
 import select
@@ -70,12 +71,18 @@ class Reply:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """What the server received; the Authorization value is never kept."""
+    """What the server received; the Authorization value is never kept (only its hash)."""
 
     path: str
     headers: dict[str, str]
     has_authorization: bool
     body: dict[str, Any]
+    authorization_sha256: str | None = None
+    """SHA-256 of the Authorization header, so a test can tell which key was sent."""
+
+    def sent_key(self, key: str) -> bool:
+        """Whether the request carried `Authorization: Bearer <key>`."""
+        return self.authorization_sha256 == hashlib.sha256(f"Bearer {key}".encode()).hexdigest()
 
 
 class ModelServer:
@@ -320,8 +327,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": {"message": "Body is not JSON."}})
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        has_auth = headers.pop("authorization", None) is not None
-        self.model_server.requests.append(RecordedRequest(self.path, headers, has_auth, body))
+        auth = headers.pop("authorization", None)
+        digest = hashlib.sha256(auth.encode()).hexdigest() if auth is not None else None
+        self.model_server.requests.append(
+            RecordedRequest(self.path, headers, auth is not None, body, digest)
+        )
         reply = self.model_server.next_reply(body)
         if reply.status != 200:
             self._send_error(reply, body)

@@ -33,6 +33,7 @@ from chatcli.llm import (
     preload,
 )
 from chatcli.llm.local_engine import LocalEngine
+from chatcli.private_files import log_handler, private_dir
 from tests.conftest_model import TEST_KEY
 from tests.model_server import ModelServer
 
@@ -265,6 +266,20 @@ async def test_an_explicit_api_base_needs_no_key(
     assert model_server.requests[0].has_authorization  # a placeholder, never a real key
 
 
+async def test_provider_keys_come_from_the_environment_handed_in(
+    model_server: ModelServer, no_provider_keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wiring hands LiteLLMModel its environment; the process's is not read."""
+    injected = LiteLLMModel(api_base=model_server.url, environ={"OPENAI_API_KEY": "sk-handed-in"})
+    await collect(injected, "openai/test-model")
+    assert model_server.requests[-1].sent_key("sk-handed-in")
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-process")
+    error = await failure(LiteLLMModel(environ={}), "openai/gpt-4o-mini")
+    assert error.kind == "missing_key"
+    assert len(model_server.requests) == 1  # refused before any request
+
+
 async def test_a_model_with_no_known_provider_is_an_unknown_model(
     model_server: ModelServer, loopback_model: LiteLLMModel
 ) -> None:
@@ -342,11 +357,14 @@ async def test_litellm_writes_nothing_to_stdout_or_stderr(
 @pytest.fixture
 def log_file(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "logs" / "chatcli.log"
-    configure_logging(path)
+    private_dir(path.parent)
+    handler = log_handler(path)
+    configure_logging(handler)
     try:
         yield path
     finally:
         configure_logging(None)
+        handler.close()
 
 
 async def test_error_details_go_to_a_private_log_file_without_the_key(

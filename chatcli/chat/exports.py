@@ -6,7 +6,8 @@ import errno
 from pathlib import Path
 
 from chatcli.errors import ChatcliError
-from chatcli.store.files import create_private, private_dir
+from chatcli.private_files import private_dir
+from chatcli.store.files import create_private
 
 FORMATS = {"md": "md", "markdown": "md", "json": "json", "jsonl": "jsonl"}
 """What a person may type (`/export markdown`) → the export format."""

@@ -25,8 +25,9 @@ from typing import TypeVar
 
 from chatcli.errors import ChatcliError, ReplyKept, StoreIOError
 from chatcli.paths import Paths
+from chatcli.private_files import private_dir
 from chatcli.session.records import BadLine, ChatMessage, parse_line, to_dict
-from chatcli.store.files import private_dir, publish_private
+from chatcli.store.files import publish_private
 
 log = logging.getLogger("chatcli.chat")
 T = TypeVar("T")

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from chatcli.errors import ChatcliError
-from chatcli.store.files import create_private, open_nofollow, private_dir, sync_dir, temp_name
+from chatcli.private_files import private_dir
+from chatcli.store.files import create_private, open_nofollow, sync_dir, temp_name
 
 log = logging.getLogger("chatcli.ui_state")
 VERSION = 1

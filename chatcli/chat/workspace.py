@@ -18,6 +18,7 @@ from chatcli.paths import Paths
 from chatcli.session import Session, SessionSummary, list_sessions
 from chatcli.session.export import export
 from chatcli.session.store import Store
+from chatcli.store.search_index import SearchIndex
 
 HOW_TO_CONFIGURE = """\
 No model is configured, so chatcli can't chat yet (your sessions can still be
@@ -49,6 +50,8 @@ class Workspace:
     model: ChatModel
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     tools: Toolset = MEMORY_TOOLS
+    index: SearchIndex | None = None
+    """The full-text search index (None: searching reads every log, as before)."""
 
     # -- sessions ---------------------------------------------------------
 
@@ -74,6 +77,10 @@ class Workspace:
 
     def sessions(self, search: str | None = None, limit: int | None = None) -> list[SessionSummary]:
         """Sessions newest first; `search` matches titles and message content."""
+        if search and self.index is not None:
+            from chatcli.chat.session_finder import find_sessions
+
+            return find_sessions(self.store, self.index, search, limit=limit, as_typed=True)
         return list_sessions(self.store, search=search, limit=limit)
 
     def most_recent(self) -> SessionSummary | None:

@@ -1,4 +1,4 @@
-"""`chatcli`: the TUI with no subcommand; `ask`, `sessions …` and `paths` otherwise."""
+"""`chatcli`: the TUI with no subcommand; `ask`, `search`, `sessions …` and `paths` otherwise."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from chatcli.cli.errors import run_safely
 from chatcli.cli.lazy_group import LazyGroup
 
 if TYPE_CHECKING:
-    from chatcli.chat.workspace import Workspace
     from chatcli.cli.flags import Flags
 
 # `ask` and `sessions` load when run (or listed by --help): the TUI's first paint
 # waits for neither, nor for the settings and store they import.
-LAZY_SUBCOMMANDS = {"ask": "chatcli.cli.ask.ask", "sessions": "chatcli.cli.sessions.sessions"}
+LAZY_SUBCOMMANDS = {
+    "ask": "chatcli.cli.ask.ask",
+    "search": "chatcli.cli.search.search",
+    "sessions": "chatcli.cli.sessions.sessions",
+}
 
 
 @click.group(
@@ -101,19 +104,14 @@ def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
         "continue" if cont else "pick" if resume == "" else "resume" if resume else "new"
     )
     start = Start(mode=mode, session_id=resume or None, model=flags.model, agent=flags.agent)
-    app = ChatApp(WorkspaceFactory(lambda: _workspace(flags)), start=start)
+    from chatcli.cli.wiring import workspace
+
+    app = ChatApp(WorkspaceFactory(lambda: workspace(flags)), start=start)
     app.run()
     if app.failure is not None:
         raise app.failure  # one sentence on stderr (run_safely), exit code 1
     if app.return_code:
         raise click.exceptions.Exit(app.return_code)
-
-
-def _workspace(flags: Flags) -> Workspace:
-    from chatcli.cli.wiring import workspace
-
-    built: Workspace = workspace(flags)
-    return built
 
 
 @main.command()

@@ -61,6 +61,10 @@ def doctor(session_id: str | None, repair: bool) -> None:
             if repair:
                 remove_stray(stray)
                 click.echo(f"removed {stray.where}")
+        if session_id is None:
+            from chatcli.cli.search import check_index
+
+            click.echo(check_index(store))
         left = 0 if repair else len(strays)
         done = f" ({repaired} repaired)" if repaired else ""
         more = f" {left} stray temporary file(s)." if left else ""

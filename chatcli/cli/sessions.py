@@ -59,7 +59,7 @@ def list_cmd(as_json: bool, search: str | None, limit: int | None) -> None:
     """List sessions, newest first."""
 
     def body() -> None:
-        found = list_sessions(_store(), search=search, limit=limit)
+        found = _listed(search, limit)
         if as_json:
             keys = ("id", "title", "model", "created", "updated", "messages")
             _json([{k: getattr(s, k) for k in keys} for s in found])
@@ -73,6 +73,18 @@ def list_cmd(as_json: bool, search: str | None, limit: int | None) -> None:
             click.echo(f"{s.id:<24} {age(s.updated):>4} {s.messages:>5} msgs  {title}{note}")
 
     run_safely(body)
+
+
+def _listed(search: str | None, limit: int | None) -> list[Any]:
+    """Sessions newest first; a search goes through the full-text index."""
+    if not search:
+        return list_sessions(_store(), search=None, limit=limit)
+    from chatcli.chat.session_finder import find_sessions
+    from chatcli.store.search_index import SearchIndex
+
+    settings, paths = context()
+    store = open_store(None, settings, paths)
+    return find_sessions(store, SearchIndex.for_store(store, paths.data_dir), search, limit=limit)
 
 
 @sessions.command()

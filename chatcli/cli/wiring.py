@@ -6,7 +6,7 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 __all__ = ["Flags", "context", "open_store", "setup_logging", "workspace"]
 
@@ -14,17 +14,23 @@ from chatcli.cli.flags import Flags
 from chatcli.config import Settings, load_settings
 from chatcli.errors import ChatcliError, StoreIOError
 from chatcli.paths import Paths, resolve_paths
-from chatcli.private_files import PrivateFileHandler
+from chatcli.private_files import log_handler, private_dir
 from chatcli.session.catalog import parse_duration
 from chatcli.session.store import Store
-from chatcli.store.files import private_dir
 from chatcli.store.jsonl import JsonlStore
 
+if TYPE_CHECKING:
+    from chatcli.chat.workspace import Workspace
 
-def context(flags: Flags | None = None) -> tuple[Settings, Paths]:
-    """Settings (config.toml, then env, then flags) and paths."""
-    paths = resolve_paths(dict(os.environ))
-    settings = load_settings(paths, os.environ)
+
+def context(
+    flags: Flags | None = None, environ: dict[str, str] | None = None
+) -> tuple[Settings, Paths]:
+    """Settings (config.toml, then env, then flags) and paths, from `environ` (default:
+    a copy of the process's environment)."""
+    env = dict(os.environ) if environ is None else environ
+    paths = resolve_paths(env)
+    settings = load_settings(paths, env)
     if flags:
         settings = settings.with_overrides(
             model=flags.model, api_base=flags.api_base, agent=flags.agent
@@ -58,11 +64,9 @@ def setup_logging(paths: Paths) -> None:
     log file: the command's own errors still reach the person as sentences."""
     try:
         private_dir(paths.log_dir)
-        handler: logging.Handler = PrivateFileHandler(paths.log_file)
-        log_file: Path | None = paths.log_file
+        handler: logging.Handler = log_handler(paths.log_file)
     except (OSError, StoreIOError):
-        handler, log_file = logging.NullHandler(), None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler = logging.NullHandler()
     handler._chatcli_log = True  # type: ignore[attr-defined]
     root = logging.getLogger("chatcli")
     root.setLevel(logging.INFO)
@@ -74,21 +78,33 @@ def setup_logging(paths: Paths) -> None:
     root.propagate = False
     from chatcli.llm import configure_logging
 
-    configure_logging(log_file)
+    configure_logging(handler)  # litellm's records go to the same file, keys redacted
 
 
-def workspace(flags: Flags | None = None, *, log: bool = True) -> Any:
-    """The Workspace the TUI and `ask` run on."""
+def workspace(flags: Flags | None = None, *, log: bool = True) -> Workspace:
+    """The Workspace the TUI and `ask` run on, every part built here once.
+
+    One copy of the environment feeds the settings, the paths, the model
+    client's provider keys and the workspace (default model, known models)."""
     from chatcli.chat.workspace import Workspace
     from chatcli.llm import LiteLLMModel
     from chatcli.llm.local_engine import LocalEngine
 
-    settings, paths = context(flags)
+    environ = dict(os.environ)
+    settings, paths = context(flags, environ)
     if log:
         setup_logging(paths)
     key = settings.api_key.get_secret_value() if settings.api_key else None
     local = LocalEngine(paths.models_dir, log_file=paths.log_file if log else None)
     model = LiteLLMModel(
-        api_base=settings.api_base, api_key=key, timeout=settings.timeout, local=local
+        api_base=settings.api_base,
+        api_key=key,
+        timeout=settings.timeout,
+        local=local,
+        environ=environ,
     )
-    return Workspace(settings, paths, open_store(None, settings, paths), model, dict(os.environ))
+    from chatcli.store.search_index import SearchIndex
+
+    store = open_store(None, settings, paths)
+    index = SearchIndex.for_store(store, paths.data_dir)
+    return Workspace(settings, paths, store, model, environ, index=index)

@@ -11,10 +11,9 @@ import email.utils
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chatcli.errors import ModelError
@@ -46,8 +45,11 @@ class CallInfo:
 
     model: str
     api_base: str | None
-    api_key: str | None
+    api_key: str | None = field(repr=False)
+    """The key the caller configured (None: the provider's variable, if set, was used)."""
     timeout: float
+    env_key: str | None = field(default=None, repr=False)
+    """The key taken from the provider's variable in the injected environment."""
 
     @property
     def where(self) -> str:
@@ -61,8 +63,9 @@ def to_model_error(exc: BaseException, call: CallInfo) -> ModelError:
             return cause
     kind, message, hint = _describe(exc, call)
     detail = f"{type(exc).__name__}: {exc}"
-    if call.api_key:
-        detail = detail.replace(call.api_key, "***")
+    for key in (call.api_key, call.env_key):
+        if key:
+            detail = detail.replace(key, "***")
     logger.warning("model call failed (%s) model=%s: %s", kind, call.model, redact(detail))
     return ModelError(kind, message, hint)
 
@@ -140,7 +143,7 @@ def _refusal(exc: BaseException, chain: list[BaseException], call: CallInfo) -> 
         return any(isinstance(e, types) for e in chain)
 
     model, where, var = call.model, call.where, key_env_var(call.model)
-    no_key = call.api_key is None and not (var and os.environ.get(var))
+    no_key = call.api_key is None and not call.env_key
     if _is_missing_credentials(chain, openai.OpenAIError, openai.APIError) or (
         has(lx.AuthenticationError) and no_key
     ):

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,7 +15,7 @@ from chatcli.errors import ModelError
 from chatcli.llm.errors import CallInfo, missing_key, to_model_error, unexpected_error
 from chatcli.llm.events import ModelEvent, StreamEnd, TextDelta, ToolCall, Usage
 from chatcli.llm.loader import is_loaded, load
-from chatcli.llm.providers import missing_key_var
+from chatcli.llm.providers import key_env_var, key_from_env, missing_key_var
 
 if TYPE_CHECKING:
     from chatcli.llm.local_engine import LocalEngine
@@ -35,6 +35,9 @@ class LiteLLMModel:
     timeout: float = 60.0
     local: LocalEngine | None = field(default=None, repr=False, compare=False)
     """The offline model's engine, for ``local/...`` models (built by the wiring)."""
+    environ: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+    """Where provider keys (``OPENAI_API_KEY``, …) are read when `api_key` is unset: the
+    wiring hands in its environment; None reads the process's at each call."""
 
     async def stream(
         self,
@@ -49,15 +52,17 @@ class LiteLLMModel:
         propagates.
         """
         api_base, api_key = self.api_base or None, self.api_key or None  # "" means unset
+        env = os.environ if self.environ is None else self.environ
         if api_key is None and api_base is None:
-            var = missing_key_var(model, os.environ)
+            var = missing_key_var(model, env)
             if var is not None:
                 raise missing_key(model, var)
         if not is_loaded():
             await asyncio.to_thread(load)  # ~2 s the first time; keep the loop responsive
         litellm = load()
         local = self._local_engine(model)
-        call = CallInfo(model, api_base, api_key, self.timeout)
+        env_key = key_from_env(model, env) if api_key is None and local is None else None
+        call = CallInfo(model, api_base, api_key, self.timeout, env_key)
         request: dict[str, Any] = {
             "model": model,
             "messages": messages,
@@ -73,10 +78,10 @@ class LiteLLMModel:
         else:
             if api_base is not None:
                 request["api_base"] = api_base
-                if api_key is None and missing_key_var(model, os.environ) is not None:
+                if api_key is None and env_key is None and key_env_var(model) is not None:
                     api_key = NO_KEY  # local OpenAI-compatible servers usually want none
-            if api_key is not None:
-                request["api_key"] = api_key
+            if (api_key or env_key) is not None:
+                request["api_key"] = api_key or env_key  # litellm never reads os.environ for it
         with _as_model_error(call):
             response = await litellm.acompletion(**request)
         assembler = _Assembler(model)

@@ -11,10 +11,8 @@ import logging
 import os
 import re
 import threading
-from pathlib import Path
+from collections.abc import Iterator
 from types import ModuleType
-
-from chatcli.private_files import PrivateFileHandler
 
 # litellm's own loggers plus the HTTP stack under it; none may reach a terminal.
 ROUTED_LOGGERS = (
@@ -30,8 +28,9 @@ ROUTED_LOGGERS = (
 
 _lock = threading.Lock()
 _litellm: ModuleType | None = None
-_log_file: Path | None = None
 _handler: logging.Handler | None = None
+"""The handler the wiring handed in (None: records are dropped)."""
+_DROP = logging.NullHandler()
 
 logging.getLogger("chatcli.llm").addHandler(logging.NullHandler())
 
@@ -53,10 +52,8 @@ def load() -> ModuleType:
         return _litellm
     with _lock:
         if _litellm is None:
-            # Use the bundled price list (no fetch at import) and skip litellm's .env loading.
-            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-            os.environ["LITELLM_MODE"] = "PRODUCTION"
-            import litellm
+            with _import_environment():
+                import litellm
 
             litellm.suppress_debug_info = True
             setattr(litellm, "set_verbose", False)  # noqa: B010 - not re-exported for mypy
@@ -65,32 +62,52 @@ def load() -> ModuleType:
     return _litellm
 
 
-def configure_logging(log_file: Path | None) -> None:
-    """Send litellm's (and chatcli.llm's) log records to `log_file`, or drop them.
+@contextlib.contextmanager
+def _import_environment() -> Iterator[None]:
+    """What litellm reads from the environment while it imports, and only then: the
+    bundled price list (no fetch; a value the person set wins) and no `.env` loading.
 
-    The file is created 0600. Handlers litellm attached to stderr/stdout are
-    removed and propagation is off, so nothing reaches the terminal. Safe to
-    call before or after `preload()`; a later call replaces the earlier file.
+    litellm takes these only as environment variables, so they are set for the
+    import and put back after it: the process's environment is left as it was."""
+    wanted = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_MODE": "PRODUCTION"}
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ["LITELLM_MODE"] = wanted["LITELLM_MODE"]
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", wanted["LITELLM_LOCAL_MODEL_COST_MAP"])
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def configure_logging(handler: logging.Handler | None) -> None:
+    """Send litellm's (and chatcli.llm's) log records to `handler`, or drop them (None).
+
+    The wiring hands in chatcli's own log handler (`private_files.log_handler`),
+    so there is one log file; a filter redacts anything shaped like a key.
+    Handlers litellm attached to stderr/stdout are removed and propagation is
+    off, so nothing reaches the terminal. Safe to call before or after
+    `preload()`; a later call replaces the earlier handler (its owner closes it).
     """
-    global _log_file
+    global _handler
     with _lock:
-        _log_file = log_file
+        _handler = handler
         _apply_logging()
 
 
 def _apply_logging() -> None:
-    global _handler
-    if _handler is not None:
-        with contextlib.suppress(OSError):  # a full disk under the old file must not stop us
-            _handler.close()
-    _handler = _file_handler(_log_file) if _log_file is not None else logging.NullHandler()
-    _handler.addFilter(RedactKeys())
+    handler = _handler if _handler is not None else _DROP
+    handler.addFilter(_REDACT)  # once: a filter already there is not added again
+    handler._chatcli_log = True  # type: ignore[attr-defined]
     for name in ROUTED_LOGGERS:
         logger = logging.getLogger(name)
         for old in list(logger.handlers):
             if _is_terminal_or_ours(old):
                 logger.removeHandler(old)
-        logger.addHandler(_handler)
+        logger.addHandler(handler)
         logger.propagate = False
     for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm"):
         # litellm's DEBUG records carry whole requests; keep the file to what matters.
@@ -98,19 +115,11 @@ def _apply_logging() -> None:
 
 
 def _is_terminal_or_ours(handler: logging.Handler) -> bool:
-    if isinstance(handler, logging.FileHandler):
-        return bool(getattr(handler, "_chatcli", False))
-    if isinstance(handler, logging.NullHandler):
+    if getattr(handler, "_chatcli_log", False):
         return True
-    return isinstance(handler, logging.StreamHandler)
-
-
-def _file_handler(path: Path) -> logging.Handler:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = PrivateFileHandler(path)  # 0600, never through a link
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler._chatcli = True  # type: ignore[attr-defined]
-    return handler
+    if isinstance(handler, logging.FileHandler):
+        return False  # someone else's file: left alone
+    return isinstance(handler, (logging.NullHandler, logging.StreamHandler))
 
 
 _SECRET = re.compile(
@@ -136,3 +145,6 @@ class RedactKeys(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+_REDACT = RedactKeys()

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import IO
 
 import chatcli
-from chatcli.errors import ModelError, UnsafePath
+from chatcli.errors import ModelError, StoreIOError, UnsafePath
 from chatcli.llm import model_file
-from chatcli.private_files import narrow_mode, open_regular
+from chatcli.private_files import narrow_mode, open_regular, private_dir
 
 CONTEXT_WINDOW = 2048
 """The offline model's context size in tokens (llama.cpp's n_ctx), prompt and reply together."""
@@ -269,9 +269,9 @@ def _open_log(log_file: Path | None) -> int:
     if log_file is None:
         return subprocess.DEVNULL
     try:
-        log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(log_file.parent)
         fd, info = open_regular(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-    except (OSError, UnsafePath) as exc:
+    except (OSError, UnsafePath, StoreIOError) as exc:
         log.warning("offline model engine: cannot log to %s: %s", log_file, exc)
         return subprocess.DEVNULL
     narrow_mode(fd, info)

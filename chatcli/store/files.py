@@ -12,15 +12,14 @@ import errno
 import os
 import re
 import secrets
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from chatcli.errors import SessionNotFound, StoreIOError, UnsafePath
-from chatcli.private_files import CLOEXEC, narrow_mode, open_regular
+from chatcli.errors import SessionNotFound, StoreIOError
+from chatcli.private_files import CLOEXEC, check_dir, narrow_mode, open_regular, private_dir
 
-__all__ = [
+__all__ = [  # check_dir and private_dir live in chatcli.private_files (re-exported)
     "check_dir",
     "create_private",
     "open_log",
@@ -57,42 +56,6 @@ def _shown(exc: OSError, path: Path) -> str:
         if not _TEMP.fullmatch(base):
             return name
     return str(path)
-
-
-def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) as 0700 folders; refuse a link or a non-folder."""
-    try:
-        try:
-            info = path.lstat()  # the usual case: it is there, one call
-        except FileNotFoundError:
-            for folder in [*reversed(path.parents), path]:
-                if not os.path.lexists(folder):
-                    folder.mkdir(mode=0o700, exist_ok=True)
-            info = path.lstat()
-    except OSError as exc:
-        raise StoreIOError.of(exc, "create the folder", path) from None
-    check_dir(path, info)
-    if stat.S_IMODE(info.st_mode) != 0o700:
-        try:
-            os.chmod(path, 0o700, follow_symlinks=False)
-        except OSError as exc:
-            raise StoreIOError.of(exc, "make private (chmod 700) the folder", path) from None
-    return path
-
-
-def check_dir(path: Path, info: os.stat_result | None = None) -> None:
-    """Refuse `path` when it is a link or not a folder (a missing one is fine)."""
-    if info is None:
-        try:
-            info = path.lstat()
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise StoreIOError.of(exc, "open the folder", path) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise UnsafePath(f"{path} is a symbolic link.", "chatcli does not follow links; move it.")
-    if not stat.S_ISDIR(info.st_mode):
-        raise UnsafePath(f"{path} is not a folder.", "Move it away so chatcli can create it.")
 
 
 def open_nofollow(path: Path, flags: int, mode: int = 0o600) -> int:

@@ -14,22 +14,20 @@ from pathlib import Path
 from chatcli.errors import (
     ChatcliError,
     CorruptLog,
-    InvalidSessionId,
     SessionExists,
     SessionLocked,
     SessionNotFound,
     StoreIOError,
     UnsafePath,
 )
-from chatcli.session.ids import check_id
+from chatcli.private_files import check_dir, private_dir
+from chatcli.session.ids import check_id, is_id
 from chatcli.session.records import Record, SessionRecord, dump_line, numbered, with_seq
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
 from chatcli.store.files import (
-    check_dir,
     open_log,
-    private_dir,
     publish_private,
     reported,
     temps_of,
@@ -240,7 +238,7 @@ class JsonlStore:
             entry.name[: -len(SUFFIX)]
             for entry in entries
             if entry.name.endswith(SUFFIX)
-            and _is_id(entry.name[: -len(SUFFIX)])
+            and is_id(entry.name[: -len(SUFFIX)])
             and entry.is_file(follow_symlinks=False)
         ]
 
@@ -359,11 +357,3 @@ def _remembered(paths: dict[str, Path], session_id: str, build: Callable[[str], 
             paths.clear()
         paths[session_id] = path
     return path
-
-
-def _is_id(name: str) -> bool:
-    try:
-        check_id(name)
-    except InvalidSessionId:
-        return False
-    return True

@@ -42,21 +42,34 @@ def acquire(path: Path, session_id: str, timeout: float) -> int:
 
     SessionLocked after `timeout` seconds; FileNotFoundError if its folder is missing."""
     deadline = time.monotonic() + timeout
-    wait = FIRST_WAIT
     while True:
         fd, held = open_lock_file(path)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            flock_until(fd, session_id, deadline, timeout)
+        except SessionLocked:
             os.close(fd)
-            if time.monotonic() >= deadline:
-                raise SessionLocked(session_id, timeout) from None
-            time.sleep(wait)
-            wait = min(wait * 2, LONGEST_WAIT)
-            continue
+            raise
         if _still_at(path, held):
             return fd
         os.close(fd)  # the file was deleted (or replaced) while we waited: lock the new one
+
+
+def flock_until(fd: int, session_id: str, deadline: float, timeout: float) -> None:
+    """Flock `fd` exclusively, retrying with a short doubling back-off.
+
+    SessionLocked (naming `timeout`) once `deadline` (a `time.monotonic()`) passes."""
+    wait = FIRST_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        now = time.monotonic()
+        if now >= deadline:
+            raise SessionLocked(session_id, timeout)
+        time.sleep(min(wait, deadline - now))
+        wait = min(wait * 2, LONGEST_WAIT)
 
 
 def open_lock_file(path: Path) -> tuple[int, os.stat_result]:

@@ -20,13 +20,12 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from chatcli.errors import SessionLocked, SessionNotFound
+from chatcli.errors import SessionNotFound
 from chatcli.store.files import open_log
-from chatcli.store.locks import FIRST_WAIT, LONGEST_WAIT, open_lock_file
+from chatcli.store.locks import flock_until, open_lock_file
 
 KEPT = 32
 """Sessions whose files one store keeps open at most (two descriptors each)."""
@@ -65,7 +64,7 @@ class OpenLog:
                 self.before_open()
                 fd, info = open_lock_file(self.lock_path)
                 self._lock_fd, self._lock_id = fd, (info.st_dev, info.st_ino)
-            _flock(self._lock_fd, session_id, deadline, timeout)
+            flock_until(self._lock_fd, session_id, deadline, timeout)
             done = False
             try:
                 if self._lock_is_there():
@@ -124,21 +123,6 @@ class OpenLog:
         # parent's (their numbers may have been closed and reused since).
         if self._pid == os.getpid():
             self.close()
-
-
-def _flock(fd: int, session_id: str, deadline: float, timeout: float) -> None:
-    wait = FIRST_WAIT
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            pass
-        now = time.monotonic()
-        if now >= deadline:
-            raise SessionLocked(session_id, timeout)
-        time.sleep(min(wait, deadline - now))
-        wait = min(wait * 2, LONGEST_WAIT)
 
 
 class OpenLogs:

@@ -47,7 +47,7 @@ from chatcli.errors import (
     SessionNotFound,
     StoreUnavailable,
 )
-from chatcli.session.ids import check_id
+from chatcli.session.ids import check_id, is_id
 from chatcli.session.records import (
     Record,
     SessionRecord,
@@ -326,7 +326,7 @@ class RedisStore:
         Index entries whose log expired are pruned on the way."""
         with self._guard():
             members = cast(list[bytes], self._redis.zrevrange(self._index, 0, -1))
-            ids = [m.decode() for m in members if _valid_id(m)]
+            ids = [m.decode() for m in members if is_id(m.decode(errors="replace"))]
             pipe = self._redis.pipeline(transaction=False)
             for session_id in ids:
                 log, summary, _, _ = self._keys(session_id)
@@ -383,14 +383,6 @@ class RedisStore:
         with self._guard():
             pipe.execute()
         return out
-
-
-def _valid_id(member: bytes) -> bool:
-    try:
-        check_id(member.decode())
-    except (ChatcliError, UnicodeDecodeError):
-        return False
-    return True
 
 
 __all__ = ["DEFAULT_PREFIX", "RedisStore"]

@@ -297,7 +297,7 @@ async def test_f1_and_slash_help_show_every_binding(make_app: Any) -> None:
         table = app.screen.query_one("#help-table")
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
         assert [row[3] for row in rows] == [c.id for c in COMMANDS]  # each command once
-        usages = {row[3]: row[2] for row in rows}
+        usages = {row[3]: row[1] for row in rows}
         assert usages["checkpoint"] == "/checkpoint [label]" and usages["fork"] == "/fork"
         await pilot.press("escape")
         await send(pilot, "/help")
@@ -317,6 +317,12 @@ async def test_f1_at_80x24_shows_what_each_key_does_and_the_whole_hint(make_app:
             c.get_render_width(table) for c in list(table.columns.values())[: what + 1]
         )
         assert right_edge <= table.scrollable_content_region.width  # never cut at 80 columns
+        from chatcli.tui.commands.registry import COMMANDS
+
+        for i, command in enumerate(COMMANDS):  # wrapped, every word kept
+            shown = str(table.get_row_at(i)[what])
+            assert " ".join(shown.split()) == " ".join(command.help.split())
+            assert str(table.get_row_at(i)[labels.index("Command")]) == command.usage
         hint = app.screen.query_one("#help-hint")
         dialog = app.screen.query_one("#help-dialog")
         assert "Esc closes" in str(hint.render())

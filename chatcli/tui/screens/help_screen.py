@@ -1,11 +1,14 @@
 """HelpScreen (F1): every command once: its keys, what it does, its slash command, its id.
 
-The columns run from most to least needed, so a narrow terminal cuts the id
-(for remapping in config), never what a key does; the table scrolls sideways.
+The columns run from most to least needed: the key, its slash command, what it
+does (wrapped to the room left, so a narrow terminal never cuts it), then the
+id for remapping in config, which a narrow terminal may cut (the table
+scrolls sideways and the hint names the config key).
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -41,10 +44,33 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "What it does", "Command", "Id")
-        for command in COMMANDS:
-            keys = key_display(keys_for(command.id, self.keymap)).split(", ")
+        table.add_columns("Key", "Command", "What it does", "Id")
+        rows = [
+            (key_display(keys_for(c.id, self.keymap)).split(", "), c.usage, c.help, c.id)
+            for c in COMMANDS
+        ]
+        key_width = max(len(key) for keys, *_ in rows for key in keys)
+        usage_width = max(len(usage) for _, usage, _, _ in rows)
+        # The dialog's borders and padding, and two cells of padding per column.
+        room = self.app.size.width - _DIALOG_CHROME - key_width - usage_width - 3 * _CELL_PAD
+        width = max(_MIN_TEXT, room)
+        for keys, usage, text, command_id in rows:
+            lines = textwrap.wrap(text, width) or [""]
             table.add_row(
-                "\n".join(keys), command.help, command.usage, command.id, height=len(keys)
+                "\n".join(keys),
+                usage,
+                "\n".join(lines),
+                command_id,
+                height=max(len(keys), len(lines)),
             )
         table.focus()
+
+
+_DIALOG_CHROME = 14
+"""Columns the dialog takes around its table: margins, border, padding, scrollbar."""
+
+_CELL_PAD = 2
+"""A DataTable cell's padding, left and right together."""
+
+_MIN_TEXT = 20
+"""Never wrap a description narrower than this."""
