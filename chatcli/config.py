@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -19,6 +19,7 @@ ENV_KEYS = {
     "CHATCLI_STORE": "store",
     "CHATCLI_REDIS_PASSWORD": "redis_password",
     "CHATCLI_SECRET_GUARD": "secret_guard",
+    "CHATCLI_MEMORY_APPROVAL": "memory_approval",
 }
 
 
@@ -51,6 +52,10 @@ class Settings(BaseModel):
     """Look for API keys, tokens, passwords and private keys in what you type before it is
     saved or sent: `ask` replaces them with `[redacted]` (unless `--allow-secrets`), the
     window asks. `false` (or CHATCLI_SECRET_GUARD=0) sends everything as typed."""
+    memory_approval: Literal["auto", "ask"] = "auto"
+    """Whether the model may change user memory (what every session sees) on its own:
+    `auto` lets it, and says so (a toast in the window, a `note:` from `ask`); `ask`
+    makes the window ask you first, and `chatcli ask` (which cannot ask) declines."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Key binding overrides: binding id → keys, e.g. `checkpoint = "ctrl+k"`."""
 

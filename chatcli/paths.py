@@ -37,6 +37,11 @@ class Paths:
         return self.data_dir / "sessions"
 
     @property
+    def memory_dir(self) -> Path:
+        """User memory (`user.jsonl`): what every session shares, with the store's guarantees."""
+        return self.data_dir / "memory"
+
+    @property
     def exports_dir(self) -> Path:
         """Where the TUI offers to write exports (F4, `/export`)."""
         return self.data_dir / "exports"

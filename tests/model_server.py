@@ -11,11 +11,13 @@ Run it by hand to try chatcli without a key (``--help`` lists the flags)::
     chatcli --api-base http://127.0.0.1:8080/v1 -m openai/test
 
 With ``--tools`` it calls chatcli's memory tools when told "remember my name is
-Ada" / "my city is Lisbon" / "forget my city"; with ``--errors`` it answers
+Ada" / "my city is Lisbon" / "forget my city" ("remember everywhere that my city
+is Lisbon", "forget everywhere my city": scope "user"); with ``--errors`` it answers
 "error 429" (or 401, 404, 500, 503) with that HTTP error and "cut off" with a
-stream that breaks halfway. ``--remember``, ``--forget`` and ``--fail`` queue
-such replies for the first requests (``--call NAME=JSON`` any tool call,
-``--reply TEXT`` a text answer, e.g. to walk through examples/session_react.py); ``--fail-every N`` breaks every Nth one.
+stream that breaks halfway. ``--remember``, ``--forget``, ``--remember-user``,
+``--forget-user`` and ``--fail`` queue such replies for the first requests
+(``--call NAME=JSON`` any tool call, ``--reply TEXT`` a text answer, e.g. to walk
+through examples/session_react.py); ``--fail-every N`` breaks every Nth one.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ _REMEMBER = re.compile(
 _FORGET = re.compile(
     r"^\s*(?:please\s+)?forget\s+(?:my\s+)?(?P<key>[a-z][\w ]{0,30}?)\s*[.!]?\s*$", re.I
 )
+_EVERYWHERE = re.compile(r"\s*\beverywhere\b\s*", re.IGNORECASE)
+"""In a remember/forget request: the user scope ("remember everywhere that my city is …")."""
 _ERROR = re.compile(r"\b(?:error|fail)\s+(?P<status>[45]\d\d)\b", re.IGNORECASE)
 
 
@@ -183,13 +187,14 @@ class ModelServer:
         """Wake up a stalled reply."""
         self._release.set()
 
-    def remember(self, key: str, value: str) -> None:
-        """Answer with a call of chatcli's `remember` tool."""
-        self.reply_tool_calls([("remember", {"key": key, "value": value})])
+    def remember(self, key: str, value: str, scope: str | None = None) -> None:
+        """Answer with a call of chatcli's `remember` tool (`scope` "user": every session)."""
+        args = {"key": key, "value": value, **({"scope": scope} if scope else {})}
+        self.reply_tool_calls([("remember", args)])
 
-    def forget(self, key: str) -> None:
-        """Answer with a call of chatcli's `forget` tool."""
-        self.reply_tool_calls([("forget", {"key": key})])
+    def forget(self, key: str, scope: str | None = None) -> None:
+        """Answer with a call of chatcli's `forget` tool (`scope` "user": every session)."""
+        self.reply_tool_calls([("forget", {"key": key, **({"scope": scope} if scope else {})})])
 
     def next_reply(self, body: dict[str, Any]) -> Reply:
         with self._lock:
@@ -215,11 +220,13 @@ class ModelServer:
             if "cut off" in text.lower():
                 return Reply(text=split_tokens("This reply will be cut short, sorry"), cut_after=4)
         if self.tools:
+            scope = {"scope": "user"} if _EVERYWHERE.search(text) else {}
+            text = _EVERYWHERE.sub(" ", text)
             if found := _FORGET.match(text):
                 key = _key(found["key"])
-                return Reply(tool_calls=[("forget", json.dumps({"key": key}))])
+                return Reply(tool_calls=[("forget", json.dumps({"key": key, **scope}))])
             if found := _REMEMBER.match(text):
-                args = {"key": _key(found["key"]), "value": found["value"]}
+                args = {"key": _key(found["key"]), "value": found["value"], **scope}
                 return Reply(tool_calls=[("remember", json.dumps(args))])
         return None
 
@@ -530,6 +537,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--forget", action=_Queue, metavar="KEY", help="queue a forget(KEY) call")
     parser.add_argument(
+        "--remember-user",
+        type=_key_value,
+        action=_Queue,
+        metavar="KEY=VALUE",
+        help='queue remember(KEY, VALUE, scope="user"): user memory, for every session',
+    )
+    parser.add_argument(
+        "--forget-user", action=_Queue, metavar="KEY", help='queue forget(KEY, scope="user")'
+    )
+    parser.add_argument(
         "--fail",
         type=int,
         action=_Queue,
@@ -564,6 +581,10 @@ def main(argv: list[str] | None = None) -> None:
             server.reply_tool_calls([value])
         elif flag == "reply":
             server.reply_text(value)
+        elif flag == "remember_user":
+            server.remember(*value, scope="user")
+        elif flag == "forget_user":
+            server.forget(value, scope="user")
         else:
             server.fail(value, retry_after=5 if value == 429 else None)
     server.start()

@@ -86,3 +86,26 @@ def test_with_no_flags_it_echoes(served: str, tmp_path: Path) -> None:
     assert (
         ask(env, served, "remember my name is Ada")["reply"] == "You said: remember my name is Ada"
     )
+
+
+@pytest.mark.parametrize(
+    "served", [["--port", "0", "--tools", "--remember-user", "city=Lisbon"]], indirect=True
+)
+def test_remember_user_and_everywhere_script_the_user_scope(served: str, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, CHATCLI_API_KEY="sk-test")
+    out = ask(env, served, "-s", "u1", "anything")
+    assert out["state"] == {}  # kept for every session, not in this one's state
+    listed = invoke(["memory", "list", "--json"], env).ok().json()
+    assert [(e["key"], e["value"], e["session"]) for e in listed] == [("city", "Lisbon", "u1")]
+    ask(env, served, "-s", "u1", "remember everywhere that my name is Ada")
+    ask(env, served, "-s", "u1", "forget everywhere my city")
+    listed = invoke(["memory", "list", "--json"], env).ok().json()
+    assert [(e["key"], e["value"]) for e in listed] == [("name", "Ada")]
+
+
+@pytest.mark.parametrize("served", [["--port", "0", "--forget-user", "city"]], indirect=True)
+def test_forget_user_scripts_a_user_scope_forget(served: str, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, CHATCLI_API_KEY="sk-test")
+    invoke(["memory", "set", "city", "Lisbon"], env).ok()
+    ask(env, served, "-s", "u2", "anything")
+    assert invoke(["memory", "list", "--json"], env).ok().json() == []

@@ -1,7 +1,8 @@
 """Agents: Dotprompt `.prompt` files whose body is the system prompt.
 
 The body is Handlebars rendered by dotpromptz, with the session's state as
-`@state` (`{{@state.facts}}`, `{{@state.field}}`), as Genkit does.
+`@state` (`{{@state.facts}}`, `{{@state.field}}`), as Genkit does, and user
+memory, shared by every session, as `@user` (`{{@user.facts}}`).
 """
 
 from __future__ import annotations
@@ -79,14 +80,17 @@ def load_agent(name: str, agents_dir: Path) -> Agent:
 
 
 class PromptRenderer:
-    """Renders prompt bodies with the state as `@state`, compiling each source once."""
+    """Renders prompt bodies with the state as `@state` and user memory as `@user`,
+    compiling each source once."""
 
     def __init__(self) -> None:
         self._compiled: dict[str, Any] = {}
         self._dotprompt: Any = None
 
-    async def render(self, source: str, state: dict[str, Any]) -> str:
-        """The system prompt text for `source` with this state."""
+    async def render(
+        self, source: str, state: dict[str, Any], user: dict[str, Any] | None = None
+    ) -> str:
+        """The system prompt text for `source` with this state and user memory."""
         from dotpromptz import DataArgument, Dotprompt
         from dotpromptz.errors import DotpromptError
 
@@ -96,7 +100,9 @@ class PromptRenderer:
             fn = self._compiled.get(source)
             if fn is None:
                 fn = self._compiled[source] = await self._dotprompt.compile(source)
-            rendered: Any = await fn(DataArgument(input={}, context={"state": state}))
+            rendered: Any = await fn(
+                DataArgument(input={}, context={"state": state, "user": user or {}})
+            )
         except (DotpromptError, ValueError, KeyError, TypeError) as exc:
             raise ChatcliError(f"Cannot render the agent's prompt: {exc}.") from None
         texts = [
@@ -108,6 +114,8 @@ class PromptRenderer:
         return "".join(texts).strip()
 
 
-async def render_system(source: str, state: dict[str, Any]) -> str:
+async def render_system(
+    source: str, state: dict[str, Any], user: dict[str, Any] | None = None
+) -> str:
     """Render a prompt body once (see PromptRenderer for repeated use)."""
-    return await PromptRenderer().render(source, state)
+    return await PromptRenderer().render(source, state, user)

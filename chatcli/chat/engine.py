@@ -32,6 +32,7 @@ from chatcli.chat.events import (
 from chatcli.chat.history import model_messages
 from chatcli.chat.rescue import Rescue, fallback_rescue
 from chatcli.chat.tools import Toolset
+from chatcli.chat.user_scope import UserScope, using_user_scope
 from chatcli.errors import ChatcliError, ModelError
 from chatcli.llm import ChatModel
 from chatcli.llm.events import StreamEnd, TextDelta, ToolCall, Usage
@@ -74,7 +75,9 @@ class ChatEngine:
         tools: Toolset | None = None,
         max_tool_rounds: int = 8,
         rescue: Rescue | None = None,
+        user: UserScope | None = None,
     ) -> None:
+        """`user`: user memory as prompts (`@user`) and the memory tools reach it."""
         self.session = session
         self.model = model
         self.model_name = model_name
@@ -82,6 +85,7 @@ class ChatEngine:
         self.tools = tools or Toolset()
         self.max_tool_rounds = max_tool_rounds
         self.rescue = rescue or fallback_rescue()
+        self.user = user
         self._renderer = PromptRenderer()
 
     def set_model(self, name: str) -> None:
@@ -96,9 +100,13 @@ class ChatEngine:
         return await _io(self.session.set_state, new, "user")
 
     async def system_prompt(self) -> str:
-        """The agent's prompt rendered with the current state."""
+        """The agent's prompt rendered with the current state and user memory."""
         source = self.session.view.system_prompt or self.agent.source
-        return await self._renderer.render(source, self.session.view.state)
+        user: dict[str, Any] = {}
+        if self.user is not None:  # what other sessions and processes kept, too
+            await _io(self.user.memory.refresh)
+            user = self.user.memory.state_dict
+        return await self._renderer.render(source, self.session.view.state, user)
 
     async def send(self, text: str) -> AsyncIterator[TurnEvent]:
         """Run one turn; yields events as they happen (see chatcli.chat.events)."""
@@ -253,7 +261,7 @@ class ChatEngine:
         if tool is None:
             result, ok = f"error: there is no tool named {call.name!r}", False
         else:
-            with using_session(self.session):
+            with using_session(self.session), using_user_scope(self.user):
                 try:
                     result, ok = await tool.call(call.arguments)
                 except ChatcliError as exc:
@@ -261,6 +269,8 @@ class ChatEngine:
         after = self.session.view.state_record
         if after is not None and after is not before:
             yield StateChanged(after)
+        for outcome in self.user.drain() if self.user is not None else []:
+            yield outcome
         yield ToolFinished(call.id, call.name, result, ok)
         saved = await _io(self._save, "tool", content=result, tool_call_id=call.id, name=call.name)
         yield MessageSaved(saved)

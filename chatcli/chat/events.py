@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from chatcli.errors import ModelError
-from chatcli.session.records import ChatMessage, CheckpointRecord, StateRecord
+from chatcli.session.records import ChatMessage, CheckpointRecord, MemoryRecord, StateRecord
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,45 @@ class StateChanged:
 
 
 @dataclass(frozen=True)
+class MemoryWrite:
+    """A change of user memory the model asked for: keep `key` = `value`, or forget it."""
+
+    key: str
+    value: str | None
+    """None: forget `key`."""
+    session: str
+    message: int | None
+    """The seq of the assistant message whose tool call asked for it."""
+
+    def describe(self) -> str:
+        """`city = Lisbon`, or `forget city`."""
+        return f"forget {self.key}" if self.value is None else f"{self.key} = {self.value}"
+
+    def command(self) -> str:
+        """The `chatcli memory` command that makes this write by hand."""
+        if self.value is None:
+            return f"chatcli memory forget {shlex.quote(self.key)}"
+        return f"chatcli memory set {shlex.quote(self.key)} {shlex.quote(self.value)}"
+
+
+@dataclass(frozen=True)
+class MemoryChanged:
+    """The model changed user memory (what every session sees); the record says what."""
+
+    record: MemoryRecord
+    write: MemoryWrite
+
+
+@dataclass(frozen=True)
+class MemoryDeclined:
+    """The model asked to change user memory and it was not done: the person said no
+    (`asked`), or `memory_approval` is "ask" and this face cannot ask."""
+
+    write: MemoryWrite
+    asked: bool
+
+
+@dataclass(frozen=True)
 class MessageSaved:
     """A message was durably appended (user, assistant, tool; partial ones too)."""
 
@@ -86,6 +126,8 @@ TurnEvent: TypeAlias = (
     | ToolCalled
     | ToolFinished
     | StateChanged
+    | MemoryChanged
+    | MemoryDeclined
     | MessageSaved
     | CheckpointSaved
     | TurnFailed

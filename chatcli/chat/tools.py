@@ -17,10 +17,11 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, create_model
 
+from chatcli.chat.user_scope import current_user_scope
 from chatcli.session.context import current_session
 from chatcli.session.state import Memory
 
@@ -113,30 +114,45 @@ class Toolset:
         return list(self._schemas)
 
 
+Scope = Literal["session", "user"]
+
+
 @tool
-def remember(key: str, value: str) -> str:
-    """Remember a fact for the rest of this session (e.g. key "name", value "Ada").
-    Setting an existing key replaces its value."""
-    current_session().update_state(
-        lambda m: m.model_copy(update={"facts": {**m.facts, key: value}}), by="tool:remember"
+async def remember(key: str, value: str, scope: Scope = "session") -> str:
+    """Remember a fact (e.g. key "name", value "Ada"); setting a kept key replaces its value.
+    scope "session" (the default) keeps it for this conversation only: the task at hand,
+    decisions, context. scope "user" keeps it for every future conversation with this
+    person: durable facts about them (name, where they live, job, lasting preferences).
+    Use "user" only for what they would want remembered next time; they may be asked first."""
+    if scope == "user":
+        return await current_user_scope().remember(key, value)
+    session = current_session()
+    await asyncio.to_thread(
+        session.update_state,
+        lambda m: m.model_copy(update={"facts": {**m.facts, key: value}}),
+        "tool:remember",
     )
     return f"Remembered {key} = {value}."
 
 
 @tool
-def forget(key: str) -> str:
-    """Forget a remembered fact by its key."""
+async def forget(key: str, scope: Scope = "session") -> str:
+    """Forget a remembered fact by its key: scope "session" (the default) for this
+    conversation's memory, "user" for what is remembered for every conversation."""
+    if scope == "user":
+        return await current_user_scope().forget(key)
     session = current_session()
     if key not in session.state.facts:
         return f"Nothing was remembered under {key!r}."
-    session.update_state(
+    await asyncio.to_thread(
+        session.update_state,
         lambda m: m.model_copy(update={"facts": {k: v for k, v in m.facts.items() if k != key}}),
-        by="tool:forget",
+        "tool:forget",
     )
     return f"Forgot {key}."
 
 
 MEMORY_TOOLS = Toolset([remember, forget])
-"""The built-in tools for the default `Memory` state."""
+"""The built-in tools for the default `Memory` state, in both scopes."""
 
 __all__ = ["MEMORY_TOOLS", "Memory", "Tool", "Toolset", "forget", "remember", "tool"]

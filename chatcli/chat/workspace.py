@@ -11,6 +11,7 @@ from chatcli.chat.agent import Agent, load_agent
 from chatcli.chat.engine import ChatEngine
 from chatcli.chat.rescue import Rescue, rescue_dirs
 from chatcli.chat.tools import MEMORY_TOOLS, Toolset
+from chatcli.chat.user_scope import Ask, UserScope
 from chatcli.config import Settings
 from chatcli.errors import ChatcliError
 from chatcli.llm import ChatModel, default_model_for_env
@@ -18,7 +19,9 @@ from chatcli.paths import Paths
 from chatcli.session import Session, SessionSummary, list_sessions
 from chatcli.session.export import export
 from chatcli.session.store import Store
+from chatcli.session.user_memory import UserMemory
 from chatcli.store.search_index import SearchIndex
+from chatcli.store.user_memory import memory_store_for
 
 HOW_TO_CONFIGURE = """\
 No model is configured, so chatcli can't chat yet (your sessions can still be
@@ -52,6 +55,20 @@ class Workspace:
     tools: Toolset = MEMORY_TOOLS
     index: SearchIndex | None = None
     """The full-text search index (None: searching reads every log, as before)."""
+    _user_memory: UserMemory[Any] | None = field(default=None, init=False, repr=False)
+
+    # -- user memory ------------------------------------------------------
+
+    @property
+    def user_memory(self) -> UserMemory[Any]:
+        """What every session shares, kept beside the sessions (opened on first use)."""
+        if self._user_memory is None:
+            self._user_memory = UserMemory(memory_store_for(self.store, self.paths.memory_dir))
+        return self._user_memory
+
+    def user_scope(self, ask: Ask | None = None) -> UserScope:
+        """User memory for one engine: `memory_approval`, and `ask` to ask the person."""
+        return UserScope(self.user_memory, self.settings.memory_approval, ask)
 
     # -- sessions ---------------------------------------------------------
 
@@ -134,8 +151,11 @@ class Workspace:
             return None
         return HOW_TO_CONFIGURE.format(config_file=self.paths.config_file)
 
-    def engine_for(self, session: Session[Any], *, model: str | None = None) -> ChatEngine:
-        """A turn engine for `session` (model: flag, else the session's, else the default)."""
+    def engine_for(
+        self, session: Session[Any], *, model: str | None = None, ask: Ask | None = None
+    ) -> ChatEngine:
+        """A turn engine for `session` (model: flag, else the session's, else the default);
+        `ask` asks the person before the model changes user memory (none: declined)."""
         agent = self.agent(session.agent)
         name = model or session.model or self.default_model(session.agent)
         engine = ChatEngine(
@@ -146,6 +166,7 @@ class Workspace:
             tools=self.tools,
             max_tool_rounds=self.settings.max_tool_rounds,
             rescue=Rescue(rescue_dirs(self.paths, dict(self.environ))),
+            user=self.user_scope(ask),
         )
         if model and session.model != model:
             engine.set_model(model)

@@ -15,10 +15,11 @@ from chatcli.cli.lazy_group import LazyGroup
 if TYPE_CHECKING:
     from chatcli.cli.flags import Flags
 
-# `ask` and `sessions` load when run (or listed by --help): the TUI's first paint
+# `ask`, `memory` and `sessions` load when run (or listed by --help): the TUI's first paint
 # waits for neither, nor for the settings and store they import.
 LAZY_SUBCOMMANDS = {
     "ask": "chatcli.cli.ask.ask",
+    "memory": "chatcli.cli.memory.memory",
     "search": "chatcli.cli.search.search",
     "sessions": "chatcli.cli.sessions.sessions",
 }
@@ -128,6 +129,7 @@ def paths() -> None:
             ("agents", where.agents_dir),
             ("data", where.data_dir),
             ("sessions", store),
+            ("memory", store if settings.store else where.memory_dir),
             ("exports", where.exports_dir),
             ("window", where.ui_state_file),
             ("log file", where.log_file),

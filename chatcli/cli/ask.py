@@ -83,7 +83,15 @@ async def _ask(
     branch: tuple[bool, int | None] = (False, None),
 ) -> int:
     from chatcli.chat.call import acall_with_session
-    from chatcli.chat.events import ReplyDelta, StateChanged, ToolCalled, TurnEvent
+    from chatcli.chat.events import (
+        MemoryChanged,
+        MemoryDeclined,
+        ReplyDelta,
+        StateChanged,
+        ToolCalled,
+        TurnEvent,
+    )
+    from chatcli.chat.user_scope import memory_note
 
     if session_id is not None:
         check_id(session_id)  # '' too: an empty id is refused, not taken for "a new one"
@@ -103,6 +111,8 @@ async def _ask(
             click.echo(f"note: {note}", err=True)
 
     def show(event: TurnEvent) -> None:
+        if isinstance(event, MemoryChanged | MemoryDeclined):
+            click.echo(f"note: {memory_note(event)}", err=True)  # even with --json: it is seen
         if as_json:
             return
         if isinstance(event, ReplyDelta):

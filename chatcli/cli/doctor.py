@@ -65,16 +65,39 @@ def doctor(session_id: str | None, repair: bool) -> None:
             from chatcli.cli.search import check_index
 
             click.echo(check_index(store))
+        memory_bad = _check_memory(store, repair) if session_id is None else False
         left = 0 if repair else len(strays)
         done = f" ({repaired} repaired)" if repaired else ""
         more = f" {left} stray temporary file(s)." if left else ""
         click.echo(f"Checked {len(ids)} session(s): {bad} with problems{done}.{more}")
-        if (bad or left) and not repair and isinstance(store, JsonlStore):
+        if (bad or left or memory_bad) and not repair and isinstance(store, JsonlStore):
             click.echo("Run 'chatcli sessions doctor --repair' to fix them; it loses nothing.")
-        if bad or left:
+        if bad or left or memory_bad:
             raise click.exceptions.Exit(1)
 
     run_safely(body)
+
+
+def _check_memory(store: Store, repair: bool) -> bool:
+    """Check the user-memory log like a session's (with --repair, move a torn tail aside);
+    whether problems are left."""
+    from chatcli.cli.wiring import context
+    from chatcli.session.user_memory import USER_LOG, verify_memory
+    from chatcli.store.doctor import diagnose, is_torn_tail
+    from chatcli.store.jsonl import JsonlStore
+    from chatcli.store.user_memory import memory_store_for
+
+    memory = memory_store_for(store, context()[1].memory_dir)
+    if not memory.exists(USER_LOG):
+        return False
+    problems = diagnose(memory, USER_LOG, verify_memory)
+    for problem in problems:
+        click.echo(str(problem))
+    if repair and isinstance(memory, JsonlStore) and any(map(is_torn_tail, problems)):
+        click.echo(f"user memory: moved the torn last line to {memory.move_torn_tail(USER_LOG)}")
+        problems = diagnose(memory, USER_LOG, verify_memory)
+    click.echo(f"User memory: {len(problems) or 'no'} problem(s).")
+    return bool(problems)
 
 
 def _repair(store: Any, session_id: str, problems: list[Problem]) -> list[Problem]:

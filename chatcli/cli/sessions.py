@@ -193,7 +193,8 @@ def restore(session_id: str, checkpoint_id: str) -> None:
         now = session.view.message_count
         click.echo(
             f"Restored {session.id} to {target}: {now} messages in view (was {before}). "
-            "Rolled-back lines are kept; restore a later checkpoint to undo."
+            "Rolled-back lines are kept; restore a later checkpoint to undo. "
+            "User memory (chatcli memory) is not rolled back."
         )
 
     run_safely(body)

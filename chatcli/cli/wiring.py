@@ -6,9 +6,9 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Flags", "context", "open_store", "setup_logging", "workspace"]
+__all__ = ["Flags", "context", "open_store", "open_user_memory", "setup_logging", "workspace"]
 
 from chatcli.cli.flags import Flags
 from chatcli.config import Settings, load_settings
@@ -17,6 +17,7 @@ from chatcli.paths import Paths, resolve_paths
 from chatcli.private_files import log_handler, private_dir
 from chatcli.session.catalog import parse_duration
 from chatcli.session.store import Store
+from chatcli.session.user_memory import UserMemory
 from chatcli.store.jsonl import JsonlStore
 
 if TYPE_CHECKING:
@@ -54,6 +55,13 @@ def open_store(target: str | None, settings: Settings, paths: Paths) -> Store:
             )
         return JsonlStore(Path(target).expanduser())
     return JsonlStore(paths.sessions_dir)
+
+
+def open_user_memory(store: Store, paths: Paths) -> UserMemory[Any]:
+    """User memory beside `store`: `<data dir>/memory/` for files, the same Redis server."""
+    from chatcli.store.user_memory import memory_store_for
+
+    return UserMemory(memory_store_for(store, paths.memory_dir))
 
 
 def setup_logging(paths: Paths) -> None:

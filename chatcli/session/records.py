@@ -241,6 +241,27 @@ class BranchRecord:
     """Why: a switch between branches, or the start of an edit or a regeneration."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemoryRecord:
+    """A change to user memory, in the user-memory log only (never a session's; added
+    after format 1: a chatcli that predates it refuses the file, naming the newer one).
+
+    Like a state line it holds the whole state after the change; it also says where
+    the change came from: who made it (`tool:remember`, `tool:forget`, `user`, `cli`),
+    the session and the message (its seq) that made it. `undoes` names the earlier
+    memory line this one reverts."""
+
+    type: Literal["memory"] = "memory"
+    seq: int = 0
+    ts: Timestamp = field(default_factory=utc_now)
+    state: dict[str, Any]
+    by: str
+    changes: list[StateChange] = field(default_factory=list)
+    session: str | None = None
+    message: int | None = None
+    undoes: int | None = None
+
+
 Record = (
     SessionRecord
     | ChatMessage
@@ -250,6 +271,7 @@ Record = (
     | MetaRecord
     | RepairRecord
     | BranchRecord
+    | MemoryRecord
 )
 
 RECORD_TYPES = (
@@ -261,6 +283,7 @@ RECORD_TYPES = (
     "meta",
     "repair",
     "branch",
+    "memory",
 )
 
 

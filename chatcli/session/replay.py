@@ -17,6 +17,7 @@ from chatcli.session.records import (
     BranchRecord,
     ChatMessage,
     CheckpointRecord,
+    MemoryRecord,
     MetaRecord,
     Record,
     RepairRecord,
@@ -201,6 +202,8 @@ class View:
             self._apply_meta(record)
         elif isinstance(record, RepairRecord):
             self.repairs.append(record)  # the view is as it was: the lost line is not guessed
+        elif isinstance(record, MemoryRecord):
+            raise ReplayError(record.seq, "a user-memory line, which belongs in the memory log")
         else:
             raise ReplayError(record.seq, "a second session line")
         self.last_seq, self.updated = record.seq, record.ts

@@ -8,6 +8,7 @@ more is checked on top (every bad line, not just the first; digests).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from chatcli.errors import ChatcliError, CorruptLog, StoreIOError
@@ -19,20 +20,24 @@ from chatcli.store.jsonl import JsonlStore
 
 TORN = "unterminated last line"
 
+Verify = Callable[[list[Record], str], list[Problem]]
+"""What checks a log's records beyond parsing: `verify_records` for sessions
+(`chatcli.session.user_memory.verify_memory` for the user-memory log)."""
 
-def diagnose(store: Store, session_id: str) -> list[Problem]:
+
+def diagnose(store: Store, session_id: str, verify: Verify = verify_records) -> list[Problem]:
     """Everything wrong with one session's log (an empty list when it is healthy)."""
     if isinstance(store, JsonlStore):
-        return diagnose_file(store.path(session_id), session_id)
+        return diagnose_file(store.path(session_id), session_id, verify)
     where = store.location(session_id)
     try:
         records, _ = store.read(session_id)
     except CorruptLog as exc:
         return [Problem(exc.path, exc.line, exc.reason)]
-    return verify_records(records, where)
+    return verify(records, where)
 
 
-def diagnose_file(path: Path, session_id: str) -> list[Problem]:
+def diagnose_file(path: Path, session_id: str, verify: Verify = verify_records) -> list[Problem]:
     """Check a JSONL log line by line, reporting every bad line, not just the first."""
     try:
         fd, info = open_log(path, os.O_RDONLY, session_id)
@@ -44,10 +49,12 @@ def diagnose_file(path: Path, session_id: str) -> list[Problem]:
         return [Problem(str(path), 0, StoreIOError.of(exc, "read", path).sentence())]
     finally:
         os.close(fd)
-    return diagnose_bytes(data, str(path), session_id)
+    return diagnose_bytes(data, str(path), session_id, verify)
 
 
-def diagnose_bytes(data: bytes, where: str, session_id: str) -> list[Problem]:
+def diagnose_bytes(
+    data: bytes, where: str, session_id: str, verify: Verify = verify_records
+) -> list[Problem]:
     """Every problem of a log's bytes, each at its line."""
     problems: list[Problem] = []
     end = data.rfind(b"\n") + 1
@@ -77,7 +84,7 @@ def diagnose_bytes(data: bytes, where: str, session_id: str) -> list[Problem]:
     if not lines:
         problems.append(Problem(where, 1, "the session line is missing"))
     if not any(p.line <= len(lines) for p in problems):
-        problems.extend(verify_records(records, where))
+        problems.extend(verify(records, where))
     return problems
 
 

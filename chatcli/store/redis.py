@@ -23,6 +23,7 @@ then raises StoreUnavailable.
 
 from __future__ import annotations
 
+import copy
 import secrets
 import time
 from collections.abc import Iterator, Sequence
@@ -48,12 +49,7 @@ from chatcli.errors import (
     StoreUnavailable,
 )
 from chatcli.session.ids import check_id, is_id
-from chatcli.session.records import (
-    Record,
-    SessionRecord,
-    dump_line,
-    with_seq,
-)
+from chatcli.session.records import Record, SessionRecord, dump_line, with_seq
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
@@ -168,6 +164,12 @@ class RedisStore:
 
     def __repr__(self) -> str:
         return f"RedisStore({self.location()!r})"
+
+    def companion(self, prefix: str) -> RedisStore:
+        """A store on the same connections under another prefix, whose logs never expire."""
+        other = copy.copy(self)
+        other.prefix, other.ttl, other._ttl_ms, other._index = prefix, None, 0, f"{prefix}sessions"
+        return other
 
     def close(self) -> None:
         """Close the pooled connections (the store reconnects if used again)."""
