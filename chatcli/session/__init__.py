@@ -2,19 +2,19 @@
 
 Imports only the standard library and pydantic. The names below load on first
 use (PEP 562), so importing one light submodule (`chatcli.session.ids`) does
-not import pydantic and every other module of the package.
+not import pydantic and every other module of the package. `chatcli.session.replay`
+is the replay module; its function is `chatcli.session.replay.replay`.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chatcli.session.catalog import list_sessions, parse_duration, stale_sessions
-    from chatcli.session.context import current_session, using_session
+    from chatcli.session.context import current_session, current_state, using_session
+    from chatcli.session.entries import Entry, EntryType
     from chatcli.session.ids import check_id, new_id
     from chatcli.session.records import (
         ChatMessage,
@@ -22,12 +22,13 @@ if TYPE_CHECKING:
         MetaRecord,
         ParentRef,
         Record,
+        RepairRecord,
         RestoreRecord,
         SessionRecord,
         StateChange,
         StateRecord,
     )
-    from chatcli.session.replay import Snapshot, View, replay
+    from chatcli.session.replay import Snapshot, View
     from chatcli.session.session import Session
     from chatcli.session.state import Memory
     from chatcli.session.store import Appended, Cursor, Store
@@ -38,6 +39,9 @@ _WHERE = {
     "parse_duration": "catalog",
     "stale_sessions": "catalog",
     "current_session": "context",
+    "current_state": "context",
+    "Entry": "entries",
+    "EntryType": "entries",
     "using_session": "context",
     "check_id": "ids",
     "new_id": "ids",
@@ -46,13 +50,13 @@ _WHERE = {
     "MetaRecord": "records",
     "ParentRef": "records",
     "Record": "records",
+    "RepairRecord": "records",
     "RestoreRecord": "records",
     "SessionRecord": "records",
     "StateChange": "records",
     "StateRecord": "records",
     "Snapshot": "replay",
     "View": "replay",
-    "replay": "replay",
     "Session": "session",
     "Memory": "state",
     "Appended": "store",
@@ -66,10 +70,13 @@ __all__ = [
     "ChatMessage",
     "CheckpointRecord",
     "Cursor",
+    "Entry",
+    "EntryType",
     "Memory",
     "MetaRecord",
     "ParentRef",
     "Record",
+    "RepairRecord",
     "RestoreRecord",
     "Session",
     "SessionRecord",
@@ -81,10 +88,10 @@ __all__ = [
     "View",
     "check_id",
     "current_session",
+    "current_state",
     "list_sessions",
     "new_id",
     "parse_duration",
-    "replay",
     "stale_sessions",
     "using_session",
 ]
@@ -101,18 +108,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
-
-
-class _Package(types.ModuleType):
-    """`replay` names a submodule and its function; here it always means the function."""
-
-    @property
-    def replay(self) -> Any:
-        return importlib.import_module(f"{__name__}.replay").replay
-
-    @replay.setter
-    def replay(self, submodule: Any) -> None:
-        """Importing the submodule sets it here; the function keeps the name."""
-
-
-sys.modules[__name__].__class__ = _Package
