@@ -162,6 +162,8 @@ def main() -> None:
     as_json = median_time(lambda: json.dumps(build_tree(view).to_json()), args.runs) - build
     draws, floors = draw_times(tree, args.runs)
     draw, floor = statistics.median(draws), statistics.median(floors)
+    small = build_tree(replay(make_log(10, 2)))
+    small_draw = statistics.median(draw_times(small, args.runs)[0])
     total = build + draw
 
     print(
@@ -177,6 +179,7 @@ def main() -> None:
         ("version markers of the active view", markers, ""),
         ("`sessions tree --json` payload", as_json, ""),
         ("Textual floor: open a one-line dialog (push to first paint)", floor, ""),
+        ("the same screen for a 10-message session (its fixed cost)", small_draw, ""),
         ("draw: open the tree screen (fold + compose + first paint)", draw, ""),
         (
             "**build + draw**",

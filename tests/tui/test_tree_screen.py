@@ -129,6 +129,7 @@ async def test_edit_a_picked_message_starts_a_sibling_branch(
         model.say("Paris.").say("About 2 million.").say("About 11 million.")
         await send(pilot, "Capital of France?")
         await send(pilot, "How many live there?")
+        await wait_for(pilot, lambda: shown(app)[-1:] == ["About 2 million."])
         await pilot.press("alt+up")  # pick the newest message, then go up to the question
         await pilot.press("up")
         focused = app.chat.focused
@@ -189,3 +190,22 @@ async def test_bad_branch_requests_are_toasts(make_app: Any, model: FakeModel) -
         await pilot.press("escape")
         assert prompt.text == "" and not prompt.has_class("-editing")
         assert len(stored(app).messages) == 2, "nothing was written"
+
+
+async def test_each_turn_shows_below_the_reply_before_it(make_app: Any, model: FakeModel) -> None:
+    """A streamed reply settles where it streamed: above the next turn's question
+    (it once went in below the "later messages" marker, so the next question showed
+    above it)."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        model.say("Paris.").say("About 2 million.")
+        await send(pilot, "Capital of France?")
+        await send(pilot, "How many live there?")
+        await wait_for(pilot, lambda: shown(app)[-1:] == ["About 2 million."])
+        conversation = app.chat.query_one(Conversation)
+        order = [
+            c.message.content
+            for c in conversation.children
+            if isinstance(c, MessageBlock) and c.message
+        ]
+        assert order == ["Capital of France?", "Paris.", "How many live there?", "About 2 million."]

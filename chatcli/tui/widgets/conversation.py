@@ -217,7 +217,9 @@ class Conversation(VerticalScroll):
         async with self._lock:
             if self._streaming is None:
                 self._streaming = MessageBlock(None, model=model or self.model)
-                before = self._notes[0] if self._notes else None
+                # Before the notes and the "later messages" marker, as saved blocks are:
+                # after the marker, the next turn's question would go in above this reply.
+                before = self._notes[0] if self._notes else self.query_one(LaterMarker)
                 await self.mount(self._streaming, before=before)
                 self._update_marker()
         return self._streaming
