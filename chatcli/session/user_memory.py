@@ -124,7 +124,7 @@ class MemoryView:
                 else:
                     self.origin[change.path] = record
             self.undoable.append(record.seq)
-        self.state = record.state
+        self.state = record.state if record.state is not None else _applied(self.state, record)
         self.history.append(record)
         self.last_seq = record.seq
 
@@ -237,9 +237,7 @@ class UserMemory(Generic[S]):
             changes = diff_state(before, new)
             if not changes:
                 return []
-            return [
-                MemoryRecord(state=new, by=by, changes=changes, session=session, message=message)
-            ]
+            return [MemoryRecord(by=by, changes=changes, session=session, message=message)]
 
         return self._write(build)
 
@@ -271,10 +269,8 @@ class UserMemory(Generic[S]):
             for change in last.changes:
                 _put(state, change.path, change.old)
                 changes.append(StateChange(path=change.path, old=change.new, new=change.old))
-            new = self._validate(state).model_dump(mode="json")
-            return [
-                MemoryRecord(state=new, by=by, changes=changes, session=session, undoes=last.seq)
-            ]
+            self._validate(state)  # the state it leaves must still be one
+            return [MemoryRecord(by=by, changes=changes, session=session, undoes=last.seq)]
 
         return self._write(build)
 
@@ -327,6 +323,14 @@ class UserMemory(Generic[S]):
                 f"{exc.errors(include_url=False)[0]['msg']}.",
                 "Open it with the state type it was made with.",
             ) from None
+
+
+def _applied(state: dict[str, Any], record: MemoryRecord) -> dict[str, Any]:
+    """The state after `record`'s changes (a new dict: views keep the old one)."""
+    new = dict(state)
+    for change in record.changes:
+        _put(new, change.path, change.new)
+    return new
 
 
 def _put(state: dict[str, Any], path: str, value: Any) -> None:
