@@ -39,6 +39,12 @@ BY_WORDS = {
 """How each `by` reads to a person."""
 
 
+DAMAGED_HINT = (
+    "The file was not changed; fix or remove that line by hand ('chatcli sessions doctor' "
+    "checks it; --repair sets only a torn last line aside here)."
+)
+"""What to do about a damaged user-memory log."""
+
 MAX_KEY = 100
 
 
@@ -189,6 +195,8 @@ class UserMemory(Generic[S]):
                 records, cursor = self.store.read(USER_LOG, self.cursor)
             except SessionNotFound:
                 return []
+            except CorruptLog as exc:  # doctor --repair salvages session logs, not this one
+                raise CorruptLog(exc.path, exc.line, exc.reason, DAMAGED_HINT) from None
             fresh = self._absorb(records, first=self.cursor is None)
             self.cursor = cursor
             return fresh
@@ -310,7 +318,7 @@ class UserMemory(Generic[S]):
             try:
                 self.view.apply(record)
             except MemoryReplayError as exc:
-                raise CorruptLog(self.location, exc.seq, exc.reason) from None
+                raise CorruptLog(self.location, exc.seq, exc.reason, DAMAGED_HINT) from None
             fresh.append(cast(MemoryRecord, record))
         return fresh
 

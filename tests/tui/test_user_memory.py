@@ -177,3 +177,18 @@ async def test_the_restore_preview_says_user_memory_stays(tmp_path: Path) -> Non
 
 async def _noop(_pilot: Pilot[Any]) -> None:
     return None
+
+
+async def test_a_damaged_memory_log_is_one_toast_and_the_window_goes_on(tmp_path: Path) -> None:
+    model = FakeModel()
+    ws = make_workspace(tmp_path, model)
+    ws.user_memory.set("city", "Lisbon", by="cli")
+    with open(ws.paths.memory_dir / "user.jsonl", "ab") as fh:
+        fh.write(b"not json\n")
+    app = ChatApp(ws, clock=frozen_clock)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_for(pilot, lambda: any("user.jsonl" in t for t in toasts(app)), what="toast")
+        await pilot.pause(1.2)  # the log is looked at every half second: no toast again
+        assert sum("user.jsonl" in t for t in toasts(app)) == 1
+        said = next(t for t in toasts(app) if "user.jsonl" in t)
+        assert "user.jsonl:3: not valid JSON" in said and "by hand" in said

@@ -35,6 +35,7 @@ class ChatMemory:
         self.desk = MemoryDesk(controller.workspace)
         controller.memory_ask = self.ask
         self._drawing: Worker[None] | None = None
+        self._problem = ""
 
     # -- showing -----------------------------------------------------------------------
 
@@ -46,7 +47,11 @@ class ChatMemory:
                 shown = await self.desk.shown(self.screen.clock())
                 self.screen.query_one(MemoryRows).show(shown)
         except ChatcliError as exc:
-            self.screen.notify(exc.sentence(), title="User memory", severity="error")
+            if exc.sentence() != self._problem:  # once, not at every look
+                self.screen.notify(exc.sentence(), title="User memory", severity="error")
+            self._problem = exc.sentence()
+            return
+        self._problem = ""
 
     def tick(self) -> None:
         """Look for changes made elsewhere, unless a look is still under way."""
