@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,23 +136,42 @@ def test_a_hung_server_fails_within_the_timeout(
 def test_ttl_expiry_removes_a_session_and_its_index_entry(
     redis_server: RedisServer, redis_store: RedisStore
 ) -> None:
+    """A write puts the whole TTL back; a log that expires takes its summary and index
+    entry with it. No sleeps against the TTL: expiry is brought forward by hand."""
     prefix = redis_store.prefix
-    store = RedisStore.from_url(redis_server.url, prefix=prefix, ttl=timedelta(seconds=1))
+    ttl = timedelta(hours=1)
+    store = RedisStore.from_url(redis_server.url, prefix=prefix, ttl=ttl)
     client = redis.Redis.from_url(redis_server.url)
     short = Session.create(store, session_id="short")
     Session.create(store, session_id="kept")
-    time.sleep(0.6)
+    for key in (f"{prefix}log:short", f"{prefix}summary:short"):
+        client.pexpire(key, 60_000)  # as if most of the hour had passed
+
     short.add_message("user", "keeps it alive")  # a write refreshes the TTL
-    assert 0 < client.pttl(f"{prefix}log:short") <= 1000
-    assert 0 < client.pttl(f"{prefix}summary:short") <= 1000
-    time.sleep(0.6)
+
+    for key in (f"{prefix}log:short", f"{prefix}summary:short"):
+        assert 60_000 < client.pttl(key) <= ttl.total_seconds() * 1000
+    for key in (f"{prefix}log:kept", f"{prefix}summary:kept", f"{prefix}writes:kept"):
+        client.pexpire(key, 1)  # the hour is up for "kept"
+    _until(lambda: not client.exists(f"{prefix}log:kept", f"{prefix}summary:kept"))
     assert store.ids() == ["short"]
-    time.sleep(0.6)
+    assert not store.exists("kept")
+    for key in (f"{prefix}log:short", f"{prefix}summary:short", f"{prefix}writes:short"):
+        client.pexpire(key, 1)
+    _until(lambda: not client.exists(f"{prefix}log:short", f"{prefix}summary:short"))
     assert not store.exists("short")
     assert store.summaries() == []
     assert client.zcard(f"{prefix}sessions") == 0
     assert client.keys(f"{prefix}*") == []
     client.close()
+
+
+def _until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Wait for redis to act on an expiry (it is due at once; this only bounds a stall)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "redis never expired the keys"
+        time.sleep(0.01)
 
 
 def test_summaries_list_newest_first_from_the_cache_and_follow_restores(

@@ -311,6 +311,29 @@ def test_restore_rolls_the_view_back_without_removing_a_line_and_can_be_undone(
     assert reloaded.view.digest() == session.view.digest()
 
 
+def test_after_a_restore_the_state_record_is_the_restored_states(store: Store) -> None:
+    """The line that last changed the state (what the state pane names) follows a restore."""
+    session = Session.create(store, session_id="staterec")
+    empty = session.checkpoint("empty")
+    first = session.update_state(remember("k", "1"), by="remember")
+    point = session.checkpoint("one fact")
+    second = session.update_state(remember("k", "2"), by="user")
+    assert session.view.state_record == second
+
+    session.restore(point.id)
+    assert session.view.state_record == first
+    assert session.view.state_record is not None
+    assert session.view.state_record.state == session.view.state
+
+    session.restore(empty.id)
+    assert session.view.state_record is None
+    assert session.state == Memory()
+
+    session.restore(session.checkpoints[-1].record.id)  # the undo point: back to "2"
+    assert session.view.state_record == second
+    assert Session.load(store, "staterec").view.state_record == second
+
+
 def test_restoring_an_unknown_checkpoint_raises_and_writes_nothing(store: Store) -> None:
     session = Session.create(store, session_id="cp")
     session.add_message("user", "a")

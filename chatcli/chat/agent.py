@@ -112,10 +112,3 @@ class PromptRenderer:
             if getattr(part, "text", None)
         ]
         return "".join(texts).strip()
-
-
-async def render_system(
-    source: str, state: dict[str, Any], user: dict[str, Any] | None = None
-) -> str:
-    """Render a prompt body once (see PromptRenderer for repeated use)."""
-    return await PromptRenderer().render(source, state, user)

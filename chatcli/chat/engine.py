@@ -1,8 +1,9 @@
 """A turn: the user's words in, the model's reply (and tool calls) out, all persisted.
 
-Order (DESIGN.md "A turn"): append the user message; render the system prompt
-with the state; stream the reply; run tool calls and loop; append the reply
-once (partial ones as interrupted/error); end with an automatic checkpoint.
+Order (docs/architecture.md, "A turn, step by step"): append the user message;
+render the system prompt with the state; stream the reply; run tool calls and
+loop; append the reply once (partial ones as interrupted/error); end with an
+automatic checkpoint.
 Store writes run in a thread and are shielded from cancellation. A reply the
 person was shown is never lost: its save is retried, and kept in a recovery
 file when the log cannot take it (chatcli.chat.rescue).

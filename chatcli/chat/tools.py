@@ -102,9 +102,6 @@ class Toolset:
     def __bool__(self) -> bool:
         return bool(self._tools)
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._tools
-
     def get(self, name: str) -> Tool | None:
         """The tool called `name`, if there is one."""
         return self._tools.get(name)

@@ -2,14 +2,13 @@
 
 Imports only the standard library and pydantic. The names below load on first
 use (PEP 562), so importing one light submodule (`chatcli.session.ids`) does
-not import pydantic and every other module of the package.
+not import pydantic and every other module of the package. `chatcli.session.replay`
+is the replay module; its function is `chatcli.session.replay.replay`.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
         StateChange,
         StateRecord,
     )
-    from chatcli.session.replay import Snapshot, View, replay
+    from chatcli.session.replay import Snapshot, View
     from chatcli.session.session import Session
     from chatcli.session.state import Memory
     from chatcli.session.store import Appended, Cursor, Store
@@ -52,7 +51,6 @@ _WHERE = {
     "StateRecord": "records",
     "Snapshot": "replay",
     "View": "replay",
-    "replay": "replay",
     "Session": "session",
     "Memory": "state",
     "Appended": "store",
@@ -84,7 +82,6 @@ __all__ = [
     "list_sessions",
     "new_id",
     "parse_duration",
-    "replay",
     "stale_sessions",
     "using_session",
 ]
@@ -101,18 +98,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
-
-
-class _Package(types.ModuleType):
-    """`replay` names a submodule and its function; here it always means the function."""
-
-    @property
-    def replay(self) -> Any:
-        return importlib.import_module(f"{__name__}.replay").replay
-
-    @replay.setter
-    def replay(self, submodule: Any) -> None:
-        """Importing the submodule sets it here; the function keeps the name."""
-
-
-sys.modules[__name__].__class__ = _Package

@@ -122,6 +122,8 @@ class Snapshot:
     record: CheckpointRecord
     head: Node | None
     state: dict[str, Any]
+    state_record: StateRecord | None = None
+    """The line that last changed `state` before the checkpoint (None: never changed)."""
 
     def messages(self) -> list[ChatMessage]:
         """The conversation as it was at this checkpoint."""
@@ -184,7 +186,7 @@ class View:
             head = self.head
             if self.trust_chain and record.chain and head is not None and head._digest is None:
                 head._digest = record.chain
-            self.snapshots[record.id] = Snapshot(record, self.head, self.state)
+            self.snapshots[record.id] = Snapshot(record, self.head, self.state, self.state_record)
             self.checkpointed = True
         elif isinstance(record, RestoreRecord):
             snap = self.snapshots.get(record.checkpoint)
@@ -193,6 +195,7 @@ class View:
                     record.seq, f"restore names unknown checkpoint {record.checkpoint!r}"
                 )
             self.head, self.state = snap.head, snap.state
+            self.state_record = snap.state_record  # the restored state's, not the rolled-back one's
             self.node_state[snap.head.message.seq if snap.head else 0] = snap.state
             self.restores.append(record)
             self.checkpointed = True
@@ -250,14 +253,13 @@ class View:
         return list(self.snapshots.values())
 
 
-def replay(records: Iterable[Record], *, trust_chain: bool = True) -> View:
+def replay(records: Iterable[Record]) -> View:
     """Replay a whole log (line 1 must be the session line) into its view."""
     it: Iterator[Record] = iter(records)
     first = next(it, None)
     if not isinstance(first, SessionRecord):
         raise ReplayError(1, "the first line is not a session line")
     view = View.start(first)
-    view.trust_chain = trust_chain
     for record in it:
         view.apply(record)
     return view

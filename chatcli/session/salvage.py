@@ -177,7 +177,7 @@ class _Work:
         if record.digest == digest and record.chain in (None, chain):
             return record
         fixed = dataclasses.replace(record, digest=digest, chain=chain)
-        self.view.snapshots[record.id] = Snapshot(fixed, snap.head, snap.state)
+        self.view.snapshots[record.id] = Snapshot(fixed, snap.head, snap.state, snap.state_record)
         return fixed
 
     def emit(self, line: bytes, fate: LineFate) -> None:

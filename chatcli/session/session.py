@@ -66,7 +66,8 @@ class Session(Generic[S]):
             raise CorruptLog(
                 store.location(self._header_id(records)), exc.seq, exc.reason
             ) from None
-        self._state_cache: tuple[int, S] | None = None
+        self._state_cache: tuple[dict[str, Any], S] | None = None
+        """The view's state dict and its validated value (held, so compared by identity)."""
         self._lock = threading.RLock()
         """Serialises writes and refreshes from several threads (a UI and its workers)."""
 
@@ -163,10 +164,11 @@ class Session(Generic[S]):
     def state(self) -> S:
         """The current state, validated as `state_type`."""
         cached = self._state_cache
-        if cached is not None and cached[0] == id(self.view.state):
+        data = self.view.state
+        if cached is not None and cached[0] is data:
             return cached[1]
-        value = self._validate_state(self.view.state)
-        self._state_cache = (id(self.view.state), value)
+        value = self._validate_state(data)
+        self._state_cache = (data, value)
         return value
 
     def _validate_state(self, data: dict[str, Any]) -> S:

@@ -11,8 +11,6 @@ import fcntl
 import os
 import stat
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from chatcli.errors import SessionLocked
@@ -20,16 +18,6 @@ from chatcli.store.files import open_regular
 
 FIRST_WAIT = 0.0002
 LONGEST_WAIT = 0.002
-
-
-@contextmanager
-def session_lock(path: Path, session_id: str, timeout: float) -> Iterator[None]:
-    """Hold the lock file `path` exclusively; SessionLocked after `timeout` seconds."""
-    fd = acquire(path, session_id, timeout)
-    try:
-        yield
-    finally:
-        release(fd)
 
 
 def release(fd: int) -> None:

@@ -39,7 +39,8 @@ async def test_two_windows_on_one_session_both_write_and_see_each_other(
             await wait_for(pilot_a, lambda: "from window B" in shown(a), timeout=10)
             await wait_for(pilot_a, lambda: a.chat.query_one(StatusBar).status.shared)
             await send(pilot_a, "A again")
-            await wait_for(pilot_b, lambda: "A again" in shown(b), timeout=10)
+            # B may see the prompt one poll before the reply: wait for the reply too
+            await wait_for(pilot_b, lambda: "You said: A again" in shown(b), timeout=10)
             assert shown(a) == shown(b)
     records = Session.load(ws_a.store, session_id).records
     assert [r.seq for r in records] == list(range(1, len(records) + 1))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Static
 
 from chatcli.chat.workspace import Workspace
@@ -21,6 +23,7 @@ from chatcli.tui.app import ChatApp, WorkspaceFactory
 from chatcli.tui.screens.chat_screen import ChatScreen
 from chatcli.tui.screens.skeleton_screen import SkeletonScreen
 from chatcli.tui.start import Start
+from chatcli.tui.support.marks import FIRST_PAINT, MARKS_ENV, READY
 from tests.tui.conftest import wait_for
 from tests.tui.fakes import FakeModel, frozen_clock, make_workspace
 from tests.tui.test_sessions import seed, shown
@@ -154,3 +157,26 @@ async def test_the_offline_model_notice_is_shown_once_then_folds_into_the_status
         await pilot.pause(0.2)
         assert not again.chat.query_one("#model-note", Static).display
         assert str(again.chat.query_one(StatusBar).render()).startswith(" ⚠ local/")
+
+
+async def test_the_model_layer_warms_up_only_after_the_first_paint(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """litellm's import (`Workspace.warm_up`) would hold the GIL for ~2 s: never before the
+    first frame, nor before the session asked for is on screen."""
+    marks = tmp_path / "marks"
+    monkeypatch.setenv(MARKS_ENV, str(marks))
+    session = seed(workspace, "warm", ("a question", "an answer"))
+    reached: list[list[str]] = []
+
+    def warm_up() -> None:
+        reached.append(marks.read_text().split()[::2] if marks.exists() else [])
+
+    workspace.warm_up = warm_up  # type: ignore[method-assign]
+    app = app_on(CountingFactory(workspace), Start(mode="resume", session_id=session.id))
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: reached, what="the warm-up")
+        assert shown(app) == ["a question", "an answer"]
+
+    assert len(reached) == 1
+    assert reached[0][:2] == [FIRST_PAINT, READY]

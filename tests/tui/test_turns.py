@@ -290,9 +290,12 @@ async def test_toasts_cover_neither_the_status_bar_nor_the_prompt(
             title="The reply failed",
             severity="error",
         )
-        await pilot.pause(0.3)
+        await wait_for(  # laid out after a refresh or two; a loaded machine takes longer
+            pilot,
+            lambda: [t.region.area > 0 for t in app.screen.query(Toast)] == [True, True],
+            what="both toasts on screen",
+        )
         toasts = list(app.screen.query(Toast))
-        assert len(toasts) == 2
         prompt = app.chat.query_one(PromptInput).region
         status = app.chat.query_one(StatusBar).region
         for toast in toasts:

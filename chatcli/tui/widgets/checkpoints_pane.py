@@ -29,7 +29,9 @@ class CheckpointsPane(Vertical):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.clock = clock
-        self._key: tuple[int, int, str | None] = (0, -1, None)
+        self._shown: tuple[dict[str, Snapshot] | None, int, str | None] = (None, -1, None)
+        """What is on screen: the view's checkpoints (held, so compared by identity), how
+        many there were and the one highlighted."""
 
     def compose(self) -> ComposeResult:
         yield Static("Checkpoints", classes="pane-title")
@@ -38,10 +40,10 @@ class CheckpointsPane(Vertical):
     def show(self, snapshots: dict[str, Snapshot], current: str | None = None) -> None:
         """Show the session's checkpoints (cheap when nothing changed); `current`, the one
         just restored, is highlighted."""
-        key = (id(snapshots), len(snapshots), current)
-        if key == self._key:
+        shown, count, highlighted = self._shown
+        if shown is snapshots and count == len(snapshots) and highlighted == current:
             return
-        self._key = key
+        self._shown = (snapshots, len(snapshots), current)
         newest_first = list(reversed(snapshots.values()))
         self.query_one(CheckpointRows).show(newest_first, keep_id=current)
 
