@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatcli.chat.agent import Agent, load_agent
 from chatcli.chat.engine import ChatEngine
@@ -20,8 +20,10 @@ from chatcli.session import Session, SessionSummary, list_sessions
 from chatcli.session.export import export
 from chatcli.session.store import Store
 from chatcli.session.user_memory import UserMemory
-from chatcli.store.search_index import SearchIndex
 from chatcli.store.user_memory import memory_store_for
+
+if TYPE_CHECKING:
+    from chatcli.store.search_index import SearchIndex
 
 HOW_TO_CONFIGURE = """\
 No model is configured, so chatcli can't chat yet (your sessions can still be
@@ -54,7 +56,7 @@ class Workspace:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     tools: Toolset = MEMORY_TOOLS
     index: SearchIndex | None = None
-    """The full-text search index (None: searching reads every log, as before)."""
+    """The full-text search index (None: the store's, under the data dir, on first use)."""
     _user_memory: UserMemory[Any] | None = field(default=None, init=False, repr=False)
 
     # -- user memory ------------------------------------------------------
@@ -94,11 +96,21 @@ class Workspace:
 
     def sessions(self, search: str | None = None, limit: int | None = None) -> list[SessionSummary]:
         """Sessions newest first; `search` matches titles and message content."""
-        if search and self.index is not None:
+        if search:
             from chatcli.chat.session_finder import find_sessions
 
-            return find_sessions(self.store, self.index, search, limit=limit, as_typed=True)
-        return list_sessions(self.store, search=search, limit=limit)
+            return find_sessions(
+                self.store, self.search_index(), search, limit=limit, as_typed=True
+            )
+        return list_sessions(self.store, limit=limit)
+
+    def search_index(self) -> SearchIndex:
+        """The full-text index of the store (made the first time it is asked for)."""
+        if self.index is None:
+            from chatcli.store.search_index import SearchIndex
+
+            self.index = SearchIndex.for_store(self.store, self.paths.data_dir)
+        return self.index
 
     def most_recent(self) -> SessionSummary | None:
         """The most recently updated session, if any."""

@@ -383,3 +383,23 @@ SCENES: dict[str, Callable[[Path], Scene]] = {
     "slash-menu": slash_menu,
     "user-memory": user_memory,
 }
+
+
+def search_screen(tmp: Path) -> Scene:
+    """Ctrl+F over the library, "day*" typed: the hits with their sessions and snippets."""
+    from chatcli.tui.widgets.hit_rows import HitRows
+
+    scene = code_block(tmp)
+    ready = scene.run_before
+
+    async def before(pilot: Pilot[Any]) -> None:
+        assert ready is not None
+        await ready(pilot)
+        await pilot.press("ctrl+f")
+        await _until(pilot, lambda: pilot.app.screen.query(HitRows))
+        await pilot.press(*"lisbon day")
+        rows = pilot.app.screen.query_one(HitRows)
+        await _until(pilot, lambda: rows.row_count == 1)
+        await pilot.pause(0.1)
+
+    return Scene(scene.app, scene.size, before, scene.model)

@@ -360,6 +360,7 @@ async def test_typing_a_slash_offers_the_commands(make_app: Any) -> None:
             "restore",
             "fork",
             "new",
+            "search",
             "rename",
             "model",
             "export",

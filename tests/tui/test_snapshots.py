@@ -94,6 +94,14 @@ def test_slash_menu_80x24(snap_compare: Any, tmp_path: Path) -> None:
     check(snap_compare, scenes.slash_menu(tmp_path))
 
 
+def test_search_screen(snap_compare: Any, tmp_path: Path) -> None:
+    """Ctrl+F with "lisbon day" typed (the last word a prefix as you type): the search box
+    focused, "1 match", and one hit: the trip-planning session's title, its time, "you ·
+    #2", and the snippet "Plan three days in Lisbon" with "days" and "Lisbon" highlighted;
+    Esc (Back) in the footer."""
+    check(snap_compare, scenes.search_screen(tmp_path))
+
+
 def test_user_memory_in_the_state_pane(snap_compare: Any, tmp_path: Path) -> None:
     """Wide layout, the state pane in two parts: "This session" holds facts.dates = May 3-6
     (last change by tool:remember); "Everywhere" lists city = Lisbon "from 'Trip to

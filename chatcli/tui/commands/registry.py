@@ -118,6 +118,15 @@ COMMANDS: tuple[Command, ...] = (
         slash="fork",
     ),
     Command("new", "ctrl+n", "New", "Start a new session", slash="new"),
+    Command(
+        "search",
+        "ctrl+f",
+        "Search",
+        "Search every message of every session",
+        "Find any message of any session and open it there",
+        slash="search",
+        args="[words]",
+    ),
     Command("rename", "f2", "Rename", "Give this session a title", slash="rename", args="TITLE"),
     Command(
         "model",

@@ -41,6 +41,7 @@ class ChatActions:
             "restore": self.restore,
             "fork": lambda _arg: self.act("fork", controller.fork),
             "new": lambda _arg: self.new_session(),
+            "search": self.search,
             "rename": self.rename,
             "model": self.model,
             "export": self.export,
@@ -136,6 +137,20 @@ class ChatActions:
 
         dialog = RestoreScreen(session.view, select=checkpoint_id or None, clock=screen.clock)
         screen.app.push_screen(dialog, chosen)
+
+    def search(self, text: str) -> None:
+        """Open the search screen (on `text`, if given); open the hit that is chosen."""
+        from chatcli.tui.screens.chat_search import SearchPick, open_hit
+        from chatcli.tui.screens.search_screen import SearchScreen
+
+        screen = self.screen
+
+        def chosen(pick: SearchPick | None) -> None:
+            if pick is not None and not self.refused():
+                screen.run_worker(open_hit(screen, pick), group="open", exit_on_error=False)
+
+        index = screen.workspace.search_index()
+        screen.app.push_screen(SearchScreen(index, text=text, clock=screen.clock), chosen)
 
     def new_session(self) -> None:
         """Start a new session (nothing is written until its first message)."""

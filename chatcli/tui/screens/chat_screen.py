@@ -34,6 +34,7 @@ from chatcli.tui.commands.bindings import bindings_for
 from chatcli.tui.commands.registry import keys_for
 from chatcli.tui.commands.slash import unescape
 from chatcli.tui.screens.chat_actions import ChatActions
+from chatcli.tui.screens.chat_search import HitOpened, show_hit
 from chatcli.tui.screens.chat_view import ChatView, error_sentence
 from chatcli.tui.start import Start
 from chatcli.tui.support.clock import Clock
@@ -273,6 +274,10 @@ class ChatScreen(Screen[None]):
     @on(MemoryRows.Asked)
     def _memory_asked(self, event: MemoryRows.Asked) -> None:
         self.actions.memory.asked(event.action, event.entry)
+
+    @on(HitOpened)
+    async def _hit_opened(self, event: HitOpened) -> None:
+        await show_hit(self, event.pick)
 
     @on(CheckpointsPane.CheckpointChosen)
     def _checkpoint_chosen(self, event: CheckpointsPane.CheckpointChosen) -> None:

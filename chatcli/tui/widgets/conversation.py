@@ -4,7 +4,10 @@ Only the last PAGE messages are mounted; older ones are mounted a page at a
 time when the reader scrolls to the top, so a 10,000-message session opens as
 fast as a short one. `show(head)` brings the pane in line with a message chain
 (after a turn, a restore, or lines another window wrote): the messages both
-chains share stay mounted, the rest is replaced.
+chains share stay mounted, the rest is replaced. `show_at(head, seq)` (a search
+hit) mounts a window of messages around one, however far back, and scrolls to
+it; later ones load as the reader scrolls down, and any change of the view
+goes back to showing the newest messages.
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ from chatcli.session import ChatMessage, StateRecord
 from chatcli.session.chain import RestoreInfo, chain_slice, depth
 from chatcli.session.replay import Node, common_depth
 from chatcli.tui.widgets.message_block import MessageBlock
-from chatcli.tui.widgets.notes import EarlierMarker, ErrorNote, RestoreNote, WelcomeNote
+from chatcli.tui.widgets.notes import (
+    EarlierMarker,
+    ErrorNote,
+    LaterMarker,
+    RestoreNote,
+    WelcomeNote,
+)
 
 FIRST = 8
 """Messages mounted before a resumed conversation is first shown (more than a screenful)."""
@@ -28,6 +37,8 @@ PAGE = 40
 when scrolling back to the top."""
 FILL = 8
 """Messages mounted per step while filling in, so keys are never kept waiting long."""
+AROUND = (6, 14)
+"""Messages mounted before and after the one `show_at` shows."""
 
 
 class Conversation(VerticalScroll):
@@ -37,6 +48,8 @@ class Conversation(VerticalScroll):
         super().__init__(id=id, classes=classes)
         self._head: Node | None = None
         self._start = 0
+        self._end: int | None = None
+        """Where the mounted window ends, when it stops short of the head (`show_at`)."""
         self._blocks: list[MessageBlock] = []
         self._streaming: MessageBlock | None = None
         self._notes: list[Widget] = []
@@ -47,7 +60,7 @@ class Conversation(VerticalScroll):
         self.restore_key = "ctrl+r"
 
     def compose(self) -> list[Widget]:
-        return [EarlierMarker(0), WelcomeNote()]
+        return [EarlierMarker(0), WelcomeNote(), LaterMarker(0)]
 
     # -- reading ---------------------------------------------------------------
 
@@ -77,6 +90,11 @@ class Conversation(VerticalScroll):
             self.anchor()
 
     async def _show(self, head: Node | None) -> None:
+        if self._end is not None:  # a window around a search hit
+            if head is self._head:
+                return
+            await self._reset(0)  # the view changed: back to its newest messages
+            self.anchor()
         shared = common_depth(self._head, head) if self._head is not None else 0
         new_depth = depth(head)
         if shared < self._start or new_depth - shared > FIRST:
@@ -128,14 +146,14 @@ class Conversation(VerticalScroll):
     def _anchor_after(self) -> Widget | None:
         if self._streaming is not None:
             return self._streaming
-        return self._notes[0] if self._notes else None
+        return self._notes[0] if self._notes else self.query_one(LaterMarker)
 
     async def _reset(self, start: int) -> None:
         stale: list[Widget] = [*self._blocks, *self._notes]
         if self._streaming is not None:
             stale.append(self._streaming)
         self._blocks, self._notes, self._streaming = [], [], None
-        self._head, self._start = None, start
+        self._head, self._start, self._end = None, start, None
         if stale:
             await self.remove_children(stale)
 
@@ -147,6 +165,8 @@ class Conversation(VerticalScroll):
 
     def _update_marker(self) -> None:
         self.query_one(EarlierMarker).set_hidden(self._start)
+        later = 0 if self._end is None else depth(self._head) - self._end
+        self.query_one(LaterMarker).set_hidden(later)
         self.query_one(WelcomeNote).display = self._head is None and not self._streaming
 
     # -- notes ----------------------------------------------------------------------
@@ -199,6 +219,45 @@ class Conversation(VerticalScroll):
             if stream is not None:
                 await stream.remove()
 
+    # -- a window around one message (a search hit) ---------------------------------
+
+    async def show_at(self, head: Node | None, seq: int) -> MessageBlock | None:
+        """Show the messages around message `seq` of the chain ending at `head`, scrolled
+        to it and marked `-found`; None when the chain does not hold it."""
+        async with self._lock:
+            index = position(head, seq)
+            if index is None:
+                return None
+            total = depth(head)
+            lo, hi = max(0, index - AROUND[0]), min(total, index + 1 + AROUND[1])
+            await self._reset(lo)
+            self._end = hi if hi < total else None
+            await self._append_all(chain_slice(head, lo, hi))
+            self._head = head
+            self._update_marker()
+            block = self._blocks[index - lo]
+        self.anchor(False)
+        block.add_class("-found")
+        self.call_after_refresh(self._scroll_to_found, block)
+        return block
+
+    def _scroll_to_found(self, block: MessageBlock) -> None:
+        self.scroll_to_widget(block, animate=False, top=True, immediate=True)
+
+    async def load_later(self, count: int = PAGE) -> None:
+        """Mount `count` messages after the window around a search hit."""
+        try:
+            async with self._lock:
+                if self._end is None:
+                    return
+                total = depth(self._head)
+                hi = min(total, self._end + count)
+                await self._append_all(chain_slice(self._head, self._end, hi))
+                self._end = hi if hi < total else None
+                self._update_marker()
+        finally:
+            self._paging = False
+
     # -- paging -------------------------------------------------------------------------
 
     def watch_scroll_y(self, old: float, new: float) -> None:
@@ -206,6 +265,9 @@ class Conversation(VerticalScroll):
         if new <= 0 and self._start > 0 and not self._paging:
             self._paging = True
             self.call_later(self.load_earlier)
+        elif self._end is not None and new >= self.max_scroll_y and not self._paging:
+            self._paging = True
+            self.call_later(self.load_later)
 
     async def load_earlier(self, count: int = PAGE) -> None:
         """Mount `count` messages before the oldest one shown."""
@@ -232,3 +294,11 @@ class Conversation(VerticalScroll):
 
     def _keep_place(self, widget: Widget, offset: float) -> None:
         self.scroll_to(y=widget.virtual_region.y - offset, animate=False, immediate=True)
+
+
+def position(head: Node | None, seq: int) -> int | None:
+    """Where message `seq` stands in the chain ending at `head` (0 is the first)."""
+    node = head
+    while node is not None and node.message.seq > seq:
+        node = node.parent
+    return node.depth - 1 if node is not None and node.message.seq == seq else None

@@ -65,3 +65,16 @@ class EarlierMarker(Static):
         """Say how many older messages are not shown yet."""
         self.update(f"↑ {hidden} earlier message{'s' if hidden != 1 else ''} — scroll up to load")
         self.display = hidden > 0
+
+
+class LaterMarker(Static):
+    """Below a window of older messages (a search hit): newer ones load as you scroll here."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__(classes="note later")
+        self.set_hidden(hidden)
+
+    def set_hidden(self, hidden: int) -> None:
+        """Say how many newer messages are not shown yet."""
+        self.update(f"↓ {hidden} later message{'s' if hidden != 1 else ''} — scroll down to load")
+        self.display = hidden > 0
