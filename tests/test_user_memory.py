@@ -154,3 +154,15 @@ def test_lines_hold_changes_not_the_whole_state_and_older_whole_state_lines_read
     again: UserMemory[Any] = UserMemory(user_store)
     again.refresh()
     assert again.state.facts == {"only": "this"}
+
+
+def test_the_memory_tools_offer_both_scopes_and_say_when_each_fits() -> None:
+    from chatcli.chat.tools import MEMORY_TOOLS
+
+    schemas = {s["function"]["name"]: s["function"] for s in MEMORY_TOOLS.schemas()}
+    for name in ("remember", "forget"):
+        scope = schemas[name]["parameters"]["properties"]["scope"]
+        assert scope["enum"] == ["session", "user"] and scope["default"] == "session"
+        assert name in schemas and "scope" not in schemas[name]["parameters"].get("required", [])
+    said = schemas["remember"]["description"]
+    assert "every future conversation" in said and "durable facts about them" in said
