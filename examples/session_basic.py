@@ -39,7 +39,7 @@ class Profile(BaseModel):
 
 def open_store(target: str) -> Store:
     """A JSONL folder (Aixgo's NewFileBackend) or a Redis URL (NewRedisBackend)."""
-    if target.startswith(("redis://", "rediss://", "unix://")):
+    if target.startswith(("redis://", "rediss://")):
         from chatcli.store.redis import RedisStore
 
         return RedisStore.from_url(target, prefix="chatcli-example:")

@@ -87,6 +87,7 @@ def test_the_tui_is_grouped_into_screens_widgets_commands_and_support() -> None:
         "chat_actions.py",
         "chat_view.py",
         "chat_search.py",
+        "chat_memory.py",
         "chat_branches.py",
     }
     assert all(name.endswith("_screen.py") for name in screens if name not in helpers), screens

@@ -9,6 +9,7 @@ real client against the loopback model server.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field
@@ -270,3 +271,47 @@ def test_call_with_session_names_an_unknown_agent_and_writes_nothing(
     with pytest.raises(ChatcliError, match="No agent named 'nope'"):
         call_with_session(store, "nope", "hi", "x2", agents_dir=agents, model_name="openai/m")
     assert not store.exists("x2")
+
+
+def test_call_with_session_offers_the_memory_tools_only_to_a_memory_state(
+    store: Store, model_server: ModelServer, loopback_model: LiteLLMModel
+) -> None:
+    model_server.reply_text("one")
+    model_server.reply_text("two")
+    options = {"model": loopback_model, "model_name": "openai/m"}
+
+    call_with_session(store, SHOP, "hi", "typed", state=Cart(items=["x"]), **options)
+    call_with_session(store, SHOP, "hi", "plain", **options)
+
+    typed, plain = (r.body for r in model_server.requests)
+    assert "tools" not in typed
+    assert [t["function"]["name"] for t in plain["tools"]] == ["remember", "forget"]
+    assert Session.load(store, "typed", Cart).state.items == ["x"]
+
+
+def test_call_with_session_hands_user_memory_to_the_memory_tools(
+    store: Store, model_server: ModelServer, loopback_model: LiteLLMModel
+) -> None:
+    from chatcli.chat.user_scope import UserScope
+    from chatcli.session.user_memory import UserMemory
+    from chatcli.store import MemoryStore
+
+    memory: UserMemory[Any] = UserMemory(MemoryStore())
+    model_server.remember("city", "Lisbon", scope="user")
+    model_server.reply_text("Noted for every session.")
+
+    reply = call_with_session(
+        store,
+        None,
+        "I live in Lisbon",
+        "u1",
+        model=loopback_model,
+        model_name="openai/m",
+        user=UserScope(memory),
+    )
+
+    assert reply.text == "Noted for every session." and reply.state == {}  # not the session's
+    again: UserMemory[Any] = UserMemory(memory.store)  # as another process reads it
+    again.refresh()
+    assert again.state_dict["facts"] == {"city": "Lisbon"}
+    assert any(type(e).__name__ == "MemoryChanged" for e in reply.events)

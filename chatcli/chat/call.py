@@ -25,9 +25,11 @@ from chatcli.chat.agent import BUILTIN, Agent, load_agent
 from chatcli.chat.engine import ChatEngine
 from chatcli.chat.events import MessageSaved, ReplyDelta, TurnEvent, TurnFailed, TurnFinished
 from chatcli.chat.tools import MEMORY_TOOLS, Toolset
+from chatcli.chat.user_scope import UserScope
 from chatcli.errors import ChatcliError, ModelError
 from chatcli.llm import ChatModel
 from chatcli.session.session import Session
+from chatcli.session.state import Memory
 from chatcli.session.store import Store
 
 EngineFactory = Callable[[Session[Any]], ChatEngine]
@@ -95,6 +97,7 @@ async def acall_with_session(
     title: str = "",
     agents_dir: Path | None = None,
     max_tool_rounds: int = 8,
+    user: UserScope | None = None,
     create: bool = True,
     on_event: Callable[[TurnEvent], object] | None = None,
     on_open: Callable[[ChatEngine], object] | None = None,
@@ -106,7 +109,8 @@ async def acall_with_session(
     `agent`: an Agent, or the name of one (`<agents_dir>/NAME.prompt`, or the
     built-in "default"); None uses the session's own agent. `model_name`
     (litellm's name) defaults to the session's model, then the agent's. `state`
-    is the initial state of a session this call creates. `on_event` sees every
+    is the initial state of a session this call creates; `user` is user memory
+    (`@user` in prompts, scope "user" of the memory tools). `on_event` sees every
     event as it happens (stream the reply from ReplyDelta); `on_open` sees the
     engine before the model is called. `create=False` only loads (Aixgo's Get).
     `engine` replaces how the engine is built, `turn` which turn runs (default:
@@ -136,8 +140,9 @@ async def acall_with_session(
             model if model is not None else model_client(),
             model_name=model_name or session.model or chosen.model,
             agent=chosen,
-            tools=tools if tools is not None else MEMORY_TOOLS,
+            tools=tools if tools is not None else _default_tools(session),
             max_tool_rounds=max_tool_rounds,
+            user=user,
         )
     if on_open is not None:
         on_open(turn_engine)
@@ -192,6 +197,11 @@ async def run_turn(
                 "cost": event.cost,
             }
     return TurnReply(engine.session, "".join(reply), status, error, usage, seen)
+
+
+def _default_tools(session: Session[Any]) -> Toolset:
+    """The memory tools for a Memory state; none for another type (they would not fit it)."""
+    return MEMORY_TOOLS if issubclass(session.state_type, Memory) else Toolset()
 
 
 def _load(name: str | None, agents_dir: Path | None) -> Agent:

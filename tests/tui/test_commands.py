@@ -367,6 +367,7 @@ async def test_typing_a_slash_offers_the_commands(make_app: Any) -> None:
             "tree",
             "regenerate",
             "edit",
+            "memory",
             "help",
         ]
         assert "/rename TITLE" in str(menu.render())

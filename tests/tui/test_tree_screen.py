@@ -1,4 +1,4 @@
-"""The tree in the TUI: the tree screen (F9, /tree), flipping versions (1/2), regenerate (F8), edit (F10).
+"""The tree in the TUI: the tree screen (F9, /tree), flipping versions (1/2), regenerate (Alt+R), edit (F10).
 
 The real engine and store run; the model is the scripted FakeModel (the real
 litellm client against the loopback server is in tests/test_tree.py).
@@ -47,12 +47,12 @@ def turn_done(app: ChatApp) -> bool:
 
 
 async def regenerated(pilot: Any, app: ChatApp, model: FakeModel) -> None:
-    """Two turns, then F8 with a different reply."""
+    """Two turns, then Alt+R with a different reply."""
     model.say("Paris.").say("About 2 million.").say("Roughly 2.1 million.")
     await send(pilot, "Capital of France?")
     await send(pilot, "How many live there?")
     before = app.chat.turn_worker
-    await pilot.press("f8")
+    await pilot.press("alt+r")
     await wait_for(pilot, lambda: app.chat.turn_worker is not before and turn_done(app))
     await wait_for(pilot, lambda: shown(app)[-1:] == ["Roughly 2.1 million."])
 
@@ -169,7 +169,7 @@ async def test_edit_a_picked_message_starts_a_sibling_branch(
 async def test_bad_branch_requests_are_toasts(make_app: Any, model: FakeModel) -> None:
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("f8")
+        await pilot.press("alt+r")
         await pilot.pause()
         assert any("send a message first" in n.message for n in app._notifications)
         await send(pilot, "Hello")

@@ -1,4 +1,4 @@
-"""The chat screen's branch commands: the tree (F9), regenerate (F8), edit (F10),
+"""The chat screen's branch commands: the tree (F9), regenerate (Alt+R), edit (F10, Alt+E),
 picking a message (Alt+↑) and flipping between its versions (Alt+←/→).
 
 `ChatActions` takes these handlers beside its own. An edit loads the message
@@ -98,7 +98,7 @@ class BranchCommands:
         if seq is None or seq not in known:
             seq = max(known, default=None)
         if seq is None:
-            self.screen.notify("No message here has another version: F8 or F10 makes one.")
+            self.screen.notify("No message here has another version: Alt+R or F10 makes one.")
             return
         self.actions.act(None, self._flip, seq, step)
 
