@@ -15,7 +15,11 @@ Ada" / "my city is Lisbon" / "forget my city" ("remember everywhere that my city
 is Lisbon", "forget everywhere my city": scope "user"); with ``--errors`` it answers
 "error 429" (or 401, 404, 500, 503) with that HTTP error and "cut off" with a
 stream that breaks halfway. ``--remember``, ``--forget``, ``--remember-user``,
-``--forget-user`` and ``--fail`` queue such replies for the first requests; ``--fail-every N`` breaks every Nth one.
+``--forget-user`` and ``--fail`` queue such replies for the first requests
+(``--call NAME=JSON`` any tool call, ``--reply TEXT`` a text answer, e.g. to walk
+through examples/session_react.py); ``--fail-every N`` breaks every Nth one;
+``--vary`` numbers echoes of the same prompt ("(take 2)") so a regenerated reply
+differs from the first.
 ``--context-window N`` refuses requests over N tokens as providers do; chatcli's
 summary requests get a short extractive summary (``--fail-summaries N``: 500s).
 """
@@ -103,8 +107,12 @@ class ModelServer:
         errors: bool = False,
         fail_every: int = 0,
         context_window: int = 0,
+        vary: bool = False,
     ) -> None:
         self.delay = delay
+        self.vary = vary
+        """Echo the same prompt differently each time ("(take 2)"), to try regenerating."""
+        self._takes: dict[str, int] = {}
         self.tools = tools
         """Call remember/forget when the last user message asks to (see the module doc)."""
         self.errors = errors
@@ -226,7 +234,15 @@ class ModelServer:
             served = self._served
         if self.fail_every and served % self.fail_every == 0:
             return Reply(status=500)
-        return self._react(body) or Reply(text=split_tokens(f"You said: {_last_user_text(body)}"))
+        return self._react(body) or Reply(text=split_tokens(self._echo(_last_user_text(body))))
+
+    def _echo(self, text: str) -> str:
+        """The default answer: the prompt said back (numbered per prompt with `vary`)."""
+        if not self.vary:
+            return f"You said: {text}"
+        with self._lock:
+            take = self._takes[text] = self._takes.get(text, 0) + 1
+        return f"You said: {text} (take {take})"
 
     def _react(self, body: dict[str, Any]) -> Reply | None:
         """The reply `--tools` / `--errors` give to what the person said, if any."""
@@ -505,6 +521,17 @@ def _full_response(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _tool_call(text: str) -> tuple[str, dict[str, Any]]:
+    name, value = _key_value(text)
+    try:
+        arguments = json.loads(value or "{}")
+    except json.JSONDecodeError:
+        arguments = None
+    if not isinstance(arguments, dict):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME={{JSON object of arguments}}")
+    return name, arguments
+
+
 def _key_value(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -513,7 +540,7 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 class _Queue(argparse.Action):
-    """Collects --remember/--forget/--fail into one list, in command-line order."""
+    """Collects --remember/--forget/--fail/--call/--reply into one list, in command-line order."""
 
     def __call__(
         self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: Any, opt: Any = None
@@ -565,6 +592,14 @@ def main(argv: list[str] | None = None) -> None:
         help="queue an HTTP error reply, e.g. 429 or 500 (repeatable)",
     )
     parser.add_argument(
+        "--call",
+        type=_tool_call,
+        action=_Queue,
+        metavar="NAME=JSON",
+        help="""queue a call of any tool, e.g. --call 'add_step={"text": "book"}' (repeatable)""",
+    )
+    parser.add_argument("--reply", action=_Queue, metavar="TEXT", help="queue a text reply")
+    parser.add_argument(
         "--fail-every", type=int, default=0, metavar="N", help="answer every Nth request with 500"
     )
     parser.add_argument(
@@ -581,6 +616,11 @@ def main(argv: list[str] | None = None) -> None:
         metavar="N",
         help="answer chatcli's first N summary requests with 500",
     )
+    parser.add_argument(
+        "--vary",
+        action="store_true",
+        help='number repeated echoes, "(take 2)", so a regenerated reply differs',
+    )
     args = parser.parse_args(argv)
     server = ModelServer(
         port=args.port,
@@ -589,6 +629,7 @@ def main(argv: list[str] | None = None) -> None:
         errors=args.errors,
         fail_every=args.fail_every,
         context_window=args.context_window,
+        vary=args.vary,
     )
     server.fail_summaries = args.fail_summaries
     for flag, value in getattr(args, "queue", []):
@@ -596,6 +637,10 @@ def main(argv: list[str] | None = None) -> None:
             server.remember(*value)
         elif flag == "forget":
             server.forget(value)
+        elif flag == "call":
+            server.reply_tool_calls([value])
+        elif flag == "reply":
+            server.reply_text(value)
         elif flag == "remember_user":
             server.remember(*value, scope="user")
         elif flag == "forget_user":

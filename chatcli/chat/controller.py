@@ -28,6 +28,7 @@ from chatcli.chat.state_edit import check_state
 from chatcli.chat.tally import LogTally
 from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
 from chatcli.chat.ui_state import UiState, UiStateFile
+from chatcli.chat.user_scope import Ask
 from chatcli.chat.workspace import Workspace
 from chatcli.errors import ChatcliError
 from chatcli.session.chain import RestorePlan, default_label, ordinal, restore_plan
@@ -38,6 +39,8 @@ from chatcli.session.state import Memory
 T = TypeVar("T")
 log = logging.getLogger("chatcli.chat")
 
+Starter = Callable[[ChatEngine], AsyncIterator[TurnEvent]]
+"""How a turn other than a new message starts (`ChatEngine.edit`, `.regenerate`)."""
 SHARED_SECONDS = 60.0
 """How long after another window's last write the session counts as shared."""
 BUSY = "Wait for the reply to finish (Esc stops it)."
@@ -104,6 +107,8 @@ class ChatController:
         """What the window remembers between runs (see chatcli.chat.ui_state)."""
         self._monotonic = monotonic
         self._shared_at = -math.inf
+        self.memory_ask: Ask | None = None
+        """Asks the person before the model changes user memory (memory_approval = "ask")."""
 
     # -- what the face shows -----------------------------------------------------------
 
@@ -204,7 +209,9 @@ class ChatController:
             self.show(session)
         engine = self.engine
         if engine is None or engine.session is not session:
-            engine = await asyncio.to_thread(self.workspace.engine_for, session)
+            engine = await asyncio.to_thread(
+                self.workspace.engine_for, session, ask=self.memory_ask
+            )
             model = self.flag_model
             if model and model != session.model:
                 await _in_thread(engine.set_model, model)
@@ -246,7 +253,7 @@ class ChatController:
         session = self._saved()
         async with self.io:
             fork = await _in_thread(session.fork)
-            engine = await asyncio.to_thread(self.workspace.engine_for, fork)
+            engine = await asyncio.to_thread(self.workspace.engine_for, fork, ask=self.memory_ask)
         self.show(fork, engine)
         note = f"Forked into {fork.id}: you are now in the copy; the original is unchanged."
         return Done(note, switched=True)
@@ -358,8 +365,9 @@ class ChatController:
             raise ChatcliError(BUSY)
         self.turn = TurnState.sending(text)
 
-    async def run_turn(self, text: str) -> AsyncIterator[TurnEvent]:
-        """Send `text` and yield what happens (chatcli.chat.events); `turn` follows along."""
+    async def run_turn(self, text: str, start: Starter | None = None) -> AsyncIterator[TurnEvent]:
+        """Send `text` (or run `start`: an edit, a regeneration) and yield what happens
+        (chatcli.chat.events); `turn` follows along."""
         async with self.io:
             engine = await self._engine()
             if engine.model_name:
@@ -367,7 +375,7 @@ class ChatController:
                 if self.note_in_full:  # shown once: now it folds away
                     ui = ui.with_note_seen(engine.model_name)
                 await self._remember_quietly(ui)
-            async for event in engine.send(text):
+            async for event in start(engine) if start else engine.send(text):
                 self.turn = self.turn.after(event)
                 yield event
 

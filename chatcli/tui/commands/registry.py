@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Where = Literal["chat", "prompt", "app"]
-"""Who handles the key: the chat screen (by command id), the prompt, or the app."""
+Where = Literal["chat", "prompt", "app", "memory"]
+"""Who handles the key: the chat screen (by command id), the prompt, the app, or the
+user-memory list ("Everywhere" in the state pane; by its action)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,53 @@ COMMANDS: tuple[Command, ...] = (
         slash="compact",
     ),
     Command(
+        "tree",
+        "f9",
+        "Tree",
+        "History as a tree: every branch; Enter switches",
+        "See every branch and switch between them",
+        slash="tree",
+    ),
+    Command(
+        "regenerate",
+        "alt+r",
+        "Regenerate",
+        "A new reply to your last message (the old one is kept)",
+        "A new reply to your last message (new branch)",
+        slash="regenerate",
+    ),
+    Command(
+        "edit-message",
+        "f10,alt+e",
+        "Edit",
+        "Edit the selected (or last) message of yours and send it again",
+        "Edit a message of yours and send it again",
+        slash="edit",
+        args="[N]",
+    ),
+    Command(
+        "select-message",
+        "alt+up",
+        "Select",
+        "Select a message (then ↑↓, Enter edits yours, Esc back)",
+        "Pick a message (↑↓; Enter edits one of yours)",
+        palette="Select a message",
+    ),
+    Command(
+        "branch-previous",
+        "alt+left",
+        "Prev version",
+        "Show the previous version of a message",
+        palette="Previous version of a message",
+    ),
+    Command(
+        "branch-next",
+        "alt+right",
+        "Next version",
+        "Show the next version of a message",
+        palette="Next version of a message",
+    ),
+    Command(
         "toggle-sessions",
         "ctrl+b",
         "Sessions",
@@ -182,6 +230,14 @@ COMMANDS: tuple[Command, ...] = (
         "Show or hide the checkpoints",
         palette="Toggle checkpoints pane",
     ),
+    Command(
+        "memory",
+        "f8",
+        "Memory",
+        "Go to user memory (Everywhere)",
+        "Go to user memory: what every session sees",
+        slash="memory",
+    ),
     Command("focus-prompt", "ctrl+l", "Prompt", "Put the cursor in the prompt"),
     Command(
         "help",
@@ -191,6 +247,47 @@ COMMANDS: tuple[Command, ...] = (
         "Show keys and commands",
         slash="help",
         show=True,
+    ),
+    # -- the user-memory list (Everywhere, in the state pane) --
+    Command(
+        "memory-edit",
+        "e",
+        "Edit",
+        "In Everywhere: edit the entry (Enter too)",
+        where="memory",
+        action="edit",
+    ),
+    Command(
+        "memory-forget",
+        "d,delete",
+        "Forget",
+        "In Everywhere: forget the entry everywhere",
+        where="memory",
+        action="forget",
+    ),
+    Command(
+        "memory-add",
+        "a",
+        "Add",
+        "In Everywhere: remember a new key = value",
+        where="memory",
+        action="add",
+    ),
+    Command(
+        "memory-undo",
+        "u",
+        "Undo",
+        "In Everywhere: undo the last memory change",
+        where="memory",
+        action="undo",
+    ),
+    Command(
+        "memory-open",
+        "o",
+        "Open its session",
+        "In Everywhere: open the session it came from",
+        where="memory",
+        action="open_origin",
     ),
     # -- the app --
     Command(

@@ -20,6 +20,7 @@ from chatcli.session import Memory, StateRecord
 from chatcli.session.chain import find_checkpoint
 from chatcli.tui.commands.registry import commands_for
 from chatcli.tui.commands.slash import parse_slash
+from chatcli.tui.screens.chat_memory import ChatMemory
 
 if TYPE_CHECKING:
     from chatcli.tui.screens.chat_screen import ChatScreen
@@ -34,6 +35,7 @@ class ChatActions:
     def __init__(self, screen: ChatScreen, controller: ChatController) -> None:
         self.screen = screen
         self.controller = controller
+        self.memory = ChatMemory(screen, controller)
         handlers: dict[str, Handler] = {
             "cancel": lambda _arg: screen.cancel_turn(),
             "checkpoint": lambda label: self.act("checkpoint", controller.checkpoint, label),
@@ -48,10 +50,15 @@ class ChatActions:
             "toggle-sessions": lambda _arg: screen.toggle_pane("sidebar"),
             "toggle-state": lambda _arg: screen.toggle_pane("state"),
             "toggle-checkpoints": lambda _arg: screen.toggle_pane("checkpoints"),
+            "memory": lambda _arg: self.memory.focus(),
             "focus-prompt": lambda _arg: screen.prompt.focus(),
             "help": lambda _arg: self.help(),
             "compact": lambda _arg: self.act("compact", compact_now, controller),
         }
+        from chatcli.tui.screens.chat_branches import BranchCommands
+
+        self.branch = BranchCommands(screen, controller, self)
+        handlers.update(self.branch.handlers())
         expected = {c.id for c in commands_for("chat")}
         if set(handlers) != expected:
             raise RuntimeError(f"chat commands without one handler: {expected ^ set(handlers)}")

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from chatcli.chat.controller import ChatController, Done, Followed
+from chatcli.chat.controller import ChatController, Done, Followed, Starter
 from chatcli.chat.events import ReplyDelta, TurnEvent
 from chatcli.chat.workspace import Workspace
 from chatcli.session import Session, SessionSummary
@@ -44,6 +44,7 @@ from chatcli.tui.support.panes import Panes
 from chatcli.tui.support.startup import Startup, preload_markdown
 from chatcli.tui.widgets.checkpoints_pane import CheckpointsPane
 from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.memory_rows import MemoryRows
 from chatcli.tui.widgets.model_note import ModelNote
 from chatcli.tui.widgets.prompt_input import PromptInput
 from chatcli.tui.widgets.sessions_sidebar import SessionsSidebar
@@ -270,6 +271,10 @@ class ChatScreen(Screen[None]):
             self.open_session(event.session_id)
         self.prompt.focus()
 
+    @on(MemoryRows.Asked)
+    def _memory_asked(self, event: MemoryRows.Asked) -> None:
+        self.actions.memory.asked(event.action, event.entry)
+
     @on(HitOpened)
     async def _hit_opened(self, event: HitOpened) -> None:
         await show_hit(self, event.pick)
@@ -290,7 +295,7 @@ class ChatScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run" and parameters == ("cancel",):
-            return self.controller.turn.running
+            return self.controller.turn.running or self.actions.branch.editing is not None
         return True
 
     def show_done(self, done: Done) -> None:
@@ -301,6 +306,8 @@ class ChatScreen(Screen[None]):
         """Stop the reply; what arrived is kept, marked interrupted."""
         if self.turn_worker is not None and self.turn_worker.is_running:
             self.turn_worker.cancel()
+        else:
+            self.actions.branch.cancel_edit()
 
     @on(ActionDone)
     async def _action_done(self, event: ActionDone) -> None:
@@ -331,17 +338,19 @@ class ChatScreen(Screen[None]):
     def _completions_changed(self, event: PromptInput.CompletionsChanged) -> None:
         self.query_one(SlashMenu).show(event.commands, event.pick)
 
-    def start_turn(self, text: str) -> None:
-        """Send `text` (as typed) in a worker; the prompt was cleared."""
+    def start_turn(self, text: str, start: Starter | None = None) -> None:
+        """Send `text` (as typed) in a worker, or run `start` (a regeneration); the prompt
+        was cleared. Text sent while the prompt holds an edit goes out as that edit."""
+        start = start or self.actions.branch.take_edit(unescape(text))
         self.controller.begin_turn(text)
-        self.turn_worker = self._run_turn(unescape(text))
+        self.turn_worker = self._run_turn(unescape(text), start)
         self.refresh_bindings()
         self.update_status()
 
     @work(exclusive=True, group="turn", exit_on_error=False)
-    async def _run_turn(self, text: str) -> None:
+    async def _run_turn(self, text: str, start: Starter | None = None) -> None:
         buffer = DeltaBuffer()
-        async for event in self.controller.run_turn(text):
+        async for event in self.controller.run_turn(text, start):
             if isinstance(event, ReplyDelta):
                 buffer.add(event.text)
                 self.post_message(self.ReplyGrew(buffer))

@@ -18,10 +18,13 @@ from textual.worker import Worker, WorkerState
 from chatcli.chat.context_actions import ContextFigure, measure
 from chatcli.chat.controller import ChatController, Followed
 from chatcli.chat.events import (
+    BranchStarted,
     CheckpointSaved,
     Compacted,
     ContextMeasured,
     ContextNote,
+    MemoryChanged,
+    MemoryDeclined,
     MessageSaved,
     ReplyStarted,
     StateChanged,
@@ -57,6 +60,7 @@ class ChatView:
         screen, controller = self.screen, self.controller
         session = controller.session
         screen.sidebar.mark_current(session.id if session else None)
+        await screen.actions.memory.draw()
         if session is None:
             screen.query_one(StatePane).show({}, None)
             screen.query_one(CheckpointsPane).show({})
@@ -68,6 +72,7 @@ class ChatView:
         conversation.states = controller.tally.states
         conversation.model = view.model
         conversation.compaction = view.compaction
+        conversation.versions = screen.actions.branch.branches.siblings()
         await conversation.show(view.head, restore_info(view, session.records), jump=jump)
         screen.query_one(StatePane).show(view.state, view.state_record)
         restored = view.restores[-1] if view.restores else None
@@ -131,6 +136,7 @@ class ChatView:
                 self._follow(), group="follow", exit_on_error=False
             )
         self.measure_context()
+        self.screen.actions.memory.tick()  # user memory another window or process changed
         self.update_status()  # "another window is writing" fades after a minute
 
     async def _follow(self) -> None:
@@ -166,8 +172,10 @@ class ChatView:
             await self.sync(jump=event.message.role == "user")
         elif isinstance(event, ReplyStarted):
             await screen.conversation.start_reply(event.model)
-        elif isinstance(event, StateChanged | CheckpointSaved):
+        elif isinstance(event, StateChanged | CheckpointSaved | BranchStarted):
             await self.sync()
+        elif isinstance(event, MemoryChanged | MemoryDeclined):
+            await screen.actions.memory.happened(event)
         elif isinstance(event, TurnFailed):
             await self.failed(event.error.sentence())
         elif isinstance(event, ContextMeasured):
