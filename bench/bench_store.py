@@ -12,7 +12,10 @@ sizes). One run, in a temporary folder on the same disk as the temp dir (or
 - listing 10,000 sessions, cold (no index yet) and warm;
 - append and checkpoint on the 100,000-entry session, against a new session;
 - then a second table: the durable append with chatcli's flock against a tuned
-  filelock, side by side with the floor (see bench_locks.py; `--locks-only`).
+  filelock, side by side with the floor (see bench_locks.py; `--locks-only`);
+- and a third: create, append, get 100 messages and checkpoint on the memory,
+  JSONL and Redis stores beside Aixgo's published figures (bench_aixgo.py;
+  `--aixgo-only`).
 
 A ratio to the floor is the median of per-sample ratios: each sample of a
 durable operation against the floor sample taken just before it (and the
@@ -41,7 +44,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import bench_locks  # next to this script
+import bench_aixgo  # next to this script
+import bench_locks
 
 from chatcli.session import (
     ChatMessage,
@@ -56,7 +60,7 @@ from chatcli.session import (
     list_sessions,
 )
 from chatcli.session.replay import View, chain_digest
-from chatcli.store import JsonlStore
+from chatcli.store import JsonlStore, MemoryStore
 
 StoreFactory = Callable[[], Store]
 """Returns a fresh, empty store each time it is called."""
@@ -471,17 +475,28 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--dir", type=Path, default=None, help="scratch folder (default: temp)")
     parser.add_argument("--locks-only", action="store_true", help="only the flock/filelock table")
+    parser.add_argument("--aixgo-only", action="store_true", help="only the table beside Aixgo's")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     load_before = os.getloadavg()
     scratch = Path(tempfile.mkdtemp(prefix="chatcli-bench-", dir=args.dir))
     floor = Floor(scratch)
-    stores = {} if args.locks_only else STORES
+    stores = {} if args.locks_only or args.aixgo_only else STORES
     try:
         results = {
             name: measure(factory(scratch / name), sizes, floor) for name, factory in stores.items()
         }
-        locks = bench_locks.measure(scratch / "locks", sizes.samples, floor.sample)
+        locks = (
+            {}
+            if args.aixgo_only
+            else bench_locks.measure(scratch / "locks", sizes.samples, floor.sample)
+        )
+        aixgo = {}
+        if not args.locks_only:
+            aixgo["memory"] = bench_aixgo.measure(MemoryStore(), sizes.samples, floor.sample)
+            for name, factory in STORES.items():
+                made = factory(scratch / f"aixgo-{name}")()
+                aixgo[name] = bench_aixgo.measure(made, sizes.samples, floor.sample)
     finally:
         floor.close()
         for server in SERVERS:
@@ -490,7 +505,11 @@ def main(argv: list[str]) -> int:
     table = rows(floor, results, sizes) if results else []
     if results:
         print(markdown(table, list(results)) + "\n")
-    print(bench_locks.markdown(locks))
+    if locks:
+        print(bench_locks.markdown(locks) + "\n")
+    if aixgo:
+        kept = {"memory": "not stored", "jsonl": "fsynced", "redis": "appendfsync always"}
+        print(bench_aixgo.markdown(aixgo, kept, p50(floor.samples)))
     load_after = os.getloadavg()
     print(
         f"\n{'quick' if args.quick else 'full'} run in {scratch.parent} on {os.cpu_count()} CPUs; "

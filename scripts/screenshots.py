@@ -33,6 +33,7 @@ SHOTS: dict[str, tuple[str, tuple[int, int] | None]] = {
     "new-session": ("empty", (100, 30)),
     "slash-menu": ("slash-menu", (80, 24)),
     "help-80x24": ("help-80x24", (80, 24)),
+    "user-memory": ("user-memory", (160, 45)),
 }
 """File name → (scene, terminal size)."""
 

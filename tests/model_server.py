@@ -15,7 +15,9 @@ Ada" / "my city is Lisbon" / "forget my city" ("remember everywhere that my city
 is Lisbon", "forget everywhere my city": scope "user"); with ``--errors`` it answers
 "error 429" (or 401, 404, 500, 503) with that HTTP error and "cut off" with a
 stream that breaks halfway. ``--remember``, ``--forget``, ``--remember-user``,
-``--forget-user`` and ``--fail`` queue such replies for the first requests; ``--fail-every N`` breaks every Nth one.
+``--forget-user`` and ``--fail`` queue such replies for the first requests
+(``--call NAME=JSON`` any tool call, ``--reply TEXT`` a text answer, e.g. to walk
+through examples/session_react.py); ``--fail-every N`` breaks every Nth one.
 """
 
 from __future__ import annotations
@@ -481,6 +483,17 @@ def _full_response(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _tool_call(text: str) -> tuple[str, dict[str, Any]]:
+    name, value = _key_value(text)
+    try:
+        arguments = json.loads(value or "{}")
+    except json.JSONDecodeError:
+        arguments = None
+    if not isinstance(arguments, dict):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME={{JSON object of arguments}}")
+    return name, arguments
+
+
 def _key_value(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -489,7 +502,7 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 class _Queue(argparse.Action):
-    """Collects --remember/--forget/--fail into one list, in command-line order."""
+    """Collects --remember/--forget/--fail/--call/--reply into one list, in command-line order."""
 
     def __call__(
         self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: Any, opt: Any = None
@@ -541,6 +554,14 @@ def main(argv: list[str] | None = None) -> None:
         help="queue an HTTP error reply, e.g. 429 or 500 (repeatable)",
     )
     parser.add_argument(
+        "--call",
+        type=_tool_call,
+        action=_Queue,
+        metavar="NAME=JSON",
+        help="""queue a call of any tool, e.g. --call 'add_step={"text": "book"}' (repeatable)""",
+    )
+    parser.add_argument("--reply", action=_Queue, metavar="TEXT", help="queue a text reply")
+    parser.add_argument(
         "--fail-every", type=int, default=0, metavar="N", help="answer every Nth request with 500"
     )
     args = parser.parse_args(argv)
@@ -556,6 +577,10 @@ def main(argv: list[str] | None = None) -> None:
             server.remember(*value)
         elif flag == "forget":
             server.forget(value)
+        elif flag == "call":
+            server.reply_tool_calls([value])
+        elif flag == "reply":
+            server.reply_text(value)
         elif flag == "remember_user":
             server.remember(*value, scope="user")
         elif flag == "forget_user":

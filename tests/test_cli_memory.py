@@ -226,3 +226,16 @@ def test_doctor_finds_and_repairs_a_torn_memory_line(tmp_path: Path) -> None:
     assert "user memory: moved the torn last line to" in fixed
     assert "User memory: no problem(s)." in fixed
     assert [e["value"] for e in memory(env, "list", "--json").ok().json()] == ["Ada"]
+
+
+def test_a_damaged_memory_line_is_one_sentence_and_doctor_names_it(tmp_path: Path) -> None:
+    """Files only: a bad line in the middle of the memory log (Redis stores no torn bytes)."""
+    env = cli_env(tmp_path)
+    memory(env, "set", "name", "Ada").ok()
+    log = tmp_path / "data" / "memory" / "user.jsonl"
+    with open(log, "ab") as fh:
+        fh.write(b"not json\n")
+    assert_one_error_line(memory(env, "list"), "user.jsonl:3", "by hand")
+    report = invoke(["sessions", "doctor"], env)
+    assert report.code == 1 and "user.jsonl:3: not valid JSON" in report.stdout
+    assert log.read_bytes().endswith(b"not json\n")  # nothing was changed

@@ -87,7 +87,7 @@ def test_two_handles_writing_from_stale_views_keep_both_changes(user_store: Stor
 
 def test_a_memory_line_never_stands_in_a_session_log(store: Store) -> None:
     session: Session[Any] = Session.create(store, session_id="s")
-    stray = MemoryRecord(state={"facts": {"x": "1"}}, by="cli")
+    stray = MemoryRecord(by="cli", changes=[StateChange(path="facts.x", new="1")])
     store.append("s", session.cursor, lambda _others: [stray])
     with pytest.raises(CorruptLog, match="user-memory line"):
         Session.load(store, "s")
@@ -97,7 +97,7 @@ def test_doctor_checks_the_memory_log(user_store: Store) -> None:
     memory: UserMemory[Any] = UserMemory(user_store)
     memory.set("city", "Lisbon", by="cli")
     assert diagnose(user_store, USER_LOG, verify_memory) == []
-    bogus = MemoryRecord(state={}, by="cli", undoes=99)  # undoes a line that is not the last
+    bogus = MemoryRecord(by="cli", undoes=99)  # undoes a line that is not the last
     assert memory.cursor is not None
     user_store.append(USER_LOG, memory.cursor, lambda _o: [bogus])
     (problem,) = diagnose(user_store, USER_LOG, verify_memory)
@@ -123,7 +123,7 @@ def test_the_memory_file_is_private_and_a_torn_tail_is_set_aside(tmp_path: Path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     kept = path.read_bytes()
 
-    torn = dump_line(MemoryRecord(seq=3, state={}, by="cli"))[:-9]  # a write cut short
+    torn = dump_line(MemoryRecord(seq=3, by="cli"))[:-9]  # a write cut short
     with open(path, "ab") as fh:
         fh.write(torn)
     reader: UserMemory[Any] = UserMemory(store)
@@ -137,3 +137,32 @@ def test_the_memory_file_is_private_and_a_torn_tail_is_set_aside(tmp_path: Path)
     (aside,) = list((tmp_path / "memory").glob("user.jsonl.corrupt-*"))
     assert aside.read_bytes() == torn
     assert not JsonlStore(tmp_path / "sessions").ids()  # never listed as a session
+
+
+def test_lines_hold_changes_not_the_whole_state_and_older_whole_state_lines_read(
+    user_store: Store,
+) -> None:
+    memory: UserMemory[Any] = UserMemory(user_store)
+    for i in range(50):
+        memory.set(f"k{i}", "v" * 20, by="cli")
+    sizes = [len(dump_line(r)) for r in memory.lines()[1:]]
+    assert max(sizes) - min(sizes) < 10  # the 50th line is no longer than the first
+    # A line that carries the whole state (as the first user-memory lines did) still reads.
+    whole = MemoryRecord(by="cli", state={"facts": {"only": "this"}})
+    assert memory.cursor is not None
+    user_store.append(USER_LOG, memory.cursor, lambda _o: [whole])
+    again: UserMemory[Any] = UserMemory(user_store)
+    again.refresh()
+    assert again.state.facts == {"only": "this"}
+
+
+def test_the_memory_tools_offer_both_scopes_and_say_when_each_fits() -> None:
+    from chatcli.chat.tools import MEMORY_TOOLS
+
+    schemas = {s["function"]["name"]: s["function"] for s in MEMORY_TOOLS.schemas()}
+    for name in ("remember", "forget"):
+        scope = schemas[name]["parameters"]["properties"]["scope"]
+        assert scope["enum"] == ["session", "user"] and scope["default"] == "session"
+        assert name in schemas and "scope" not in schemas[name]["parameters"].get("required", [])
+    said = schemas["remember"]["description"]
+    assert "every future conversation" in said and "durable facts about them" in said

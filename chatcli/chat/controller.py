@@ -28,6 +28,7 @@ from chatcli.chat.state_edit import check_state
 from chatcli.chat.tally import LogTally
 from chatcli.chat.turn_state import TurnEnd, TurnPhase, TurnState
 from chatcli.chat.ui_state import UiState, UiStateFile
+from chatcli.chat.user_scope import Ask
 from chatcli.chat.workspace import Workspace
 from chatcli.errors import ChatcliError
 from chatcli.session.chain import RestorePlan, default_label, ordinal, restore_plan
@@ -104,6 +105,8 @@ class ChatController:
         """What the window remembers between runs (see chatcli.chat.ui_state)."""
         self._monotonic = monotonic
         self._shared_at = -math.inf
+        self.memory_ask: Ask | None = None
+        """Asks the person before the model changes user memory (memory_approval = "ask")."""
 
     # -- what the face shows -----------------------------------------------------------
 
@@ -204,7 +207,9 @@ class ChatController:
             self.show(session)
         engine = self.engine
         if engine is None or engine.session is not session:
-            engine = await asyncio.to_thread(self.workspace.engine_for, session)
+            engine = await asyncio.to_thread(
+                self.workspace.engine_for, session, ask=self.memory_ask
+            )
             model = self.flag_model
             if model and model != session.model:
                 await _in_thread(engine.set_model, model)
@@ -246,7 +251,7 @@ class ChatController:
         session = self._saved()
         async with self.io:
             fork = await _in_thread(session.fork)
-            engine = await asyncio.to_thread(self.workspace.engine_for, fork)
+            engine = await asyncio.to_thread(self.workspace.engine_for, fork, ask=self.memory_ask)
         self.show(fork, engine)
         note = f"Forked into {fork.id}: you are now in the copy; the original is unchanged."
         return Done(note, switched=True)

@@ -10,6 +10,9 @@ from chatcli.session.records import MemoryRecord
 from chatcli.session.times import parse_ts
 from chatcli.session.user_memory import BY_WORDS, Entry
 
+TITLE_CHARS = 28
+"""A session's title is cut to this many characters where an entry says where it came from."""
+
 
 def ago(ts: str, now: datetime) -> str:
     """`just now`, `5 minutes ago`, `3 hours ago`, `2 days ago`, or the date."""
@@ -36,6 +39,8 @@ def origin(record: MemoryRecord, titles: Mapping[str, str], now: datetime) -> st
     parts: list[str] = []
     if record.session:
         title = titles.get(record.session) or record.session
+        if len(title) > TITLE_CHARS:
+            title = title[: TITLE_CHARS - 1].rstrip() + "…"
         parts.append(f"from {title!r}")
     parts.append(ago(record.ts, now))
     parts.append(by_words(record.by))

@@ -131,6 +131,7 @@ def paths() -> None:
             ("sessions", store),
             ("memory", store if settings.store else where.memory_dir),
             ("exports", where.exports_dir),
+            ("search", where.data_dir / "search"),
             ("window", where.ui_state_file),
             ("log file", where.log_file),
         ]

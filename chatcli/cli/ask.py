@@ -13,7 +13,6 @@ from chatcli.cli.errors import fail, run_safely
 from chatcli.cli.flags import BeforeSubcommand
 from chatcli.cli.tree import check_branch_flags, turn_events
 from chatcli.cli.wiring import Flags, workspace
-from chatcli.errors import ChatcliError
 from chatcli.session import check_id
 
 
@@ -83,15 +82,14 @@ async def _ask(
     allow_secrets: bool,
     branch: tuple[bool, int | None] = (False, None),
 ) -> int:
+    from chatcli.chat.call import acall_with_session
     from chatcli.chat.events import (
         MemoryChanged,
         MemoryDeclined,
-        MessageSaved,
         ReplyDelta,
         StateChanged,
         ToolCalled,
-        TurnFailed,
-        TurnFinished,
+        TurnEvent,
     )
     from chatcli.chat.user_scope import memory_note
 
@@ -100,61 +98,59 @@ async def _ask(
     ws = workspace(flags)
     if ws.settings.secret_guard and not allow_secrets and prompt:
         prompt = _without_secrets(prompt)
-    if session_id is not None:
-        branching = branch[0] or branch[1] is not None
-        session = (
-            ws.open_session(session_id)
-            if branching
-            else ws.get_or_create(session_id, model=flags.model)
-        )
-    else:
-        recent = ws.most_recent() if cont else None
-        session = ws.open_session(recent.id) if recent else ws.new_session(model=flags.model)
-        if recent is None:
-            click.echo(f"session: {session.id}", err=True)
-    engine = ws.engine_for(session, model=flags.model)
-    note = ws.model_note(engine.model_name)
-    if note and not as_json:
-        click.echo(f"note: {note}", err=True)
-    reply: list[str] = []
-    usage: dict[str, Any] = {"prompt_tokens": 0, "completion_tokens": 0, "cost": None}
-    error: ChatcliError | None = None
-    async for event in turn_events(engine, prompt, *branch):
+    if session_id is None and cont:
+        recent = ws.most_recent()
+        session_id = recent.id if recent else None
+    announce = session_id is None  # a new session, with a fresh id
+
+    def opened(engine: Any) -> None:
+        if announce:
+            click.echo(f"session: {engine.session.id}", err=True)
+        note = ws.model_note(engine.model_name)
+        if note and not as_json:
+            click.echo(f"note: {note}", err=True)
+
+    def show(event: TurnEvent) -> None:
+        if isinstance(event, MemoryChanged | MemoryDeclined):
+            click.echo(f"note: {memory_note(event)}", err=True)  # even with --json: it is seen
+        if as_json:
+            return
         if isinstance(event, ReplyDelta):
-            reply.append(event.text)
-            if not as_json:
-                sys.stdout.write(event.text)
-                sys.stdout.flush()
-        elif isinstance(event, ToolCalled) and not as_json:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif isinstance(event, ToolCalled):
             args = json.dumps(event.arguments, ensure_ascii=False)
             click.echo(f"\n[tool] {event.name}({args})", err=True)
-        elif isinstance(event, StateChanged) and not as_json:
+        elif isinstance(event, StateChanged):
             changed = ", ".join(c.path for c in event.record.changes)
             click.echo(f"[state] {changed} changed by {event.record.by}", err=True)
-        elif isinstance(event, MemoryChanged | MemoryDeclined):
-            click.echo(f"note: {memory_note(event)}", err=True)  # even with --json: it is seen
-        elif isinstance(event, MessageSaved) and event.message.role == "assistant":
-            if event.message.tool_calls:
-                reply.clear()
-        elif isinstance(event, TurnFailed):
-            error = event.error
-        elif isinstance(event, TurnFinished):
-            usage = {
-                "prompt_tokens": event.prompt_tokens,
-                "completion_tokens": event.completion_tokens,
-                "cost": event.cost,
-            }
+
+    agent = ws.settings.agent
+    branching = branch[0] or branch[1] is not None
+    result = await acall_with_session(
+        ws.store,
+        agent,
+        prompt,
+        session_id,
+        model_name=flags.model or ws.default_model(agent),
+        create=not branching,  # a regeneration or an edit needs the session to exist
+        engine=lambda session: ws.engine_for(session, model=flags.model),
+        turn=lambda engine: turn_events(engine, prompt, *branch),
+        on_open=opened,
+        on_event=show,
+    )
+    session, error, usage = result.session, result.error, result.usage
     if as_json:
         out = {
             "session": session.id,
-            "reply": "".join(reply),
+            "reply": result.text,
             "state": session.view.state,
             "usage": usage,
         }
         if error is not None:
             out["error"] = {"kind": getattr(error, "kind", "error"), "message": error.sentence()}
         click.echo(json.dumps(out, ensure_ascii=False))
-    elif reply and not "".join(reply).endswith("\n"):
+    elif result.text and not result.text.endswith("\n"):
         sys.stdout.write("\n")
     if error is not None:
         click.echo(f"chatcli: {error.sentence()}", err=True)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chatcli.session.catalog import list_sessions, parse_duration, stale_sessions
-    from chatcli.session.context import current_session, using_session
+    from chatcli.session.context import current_session, current_state, using_session
+    from chatcli.session.entries import Entry, EntryType
     from chatcli.session.ids import check_id, new_id
     from chatcli.session.records import (
         ChatMessage,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         MetaRecord,
         ParentRef,
         Record,
+        RepairRecord,
         RestoreRecord,
         SessionRecord,
         StateChange,
@@ -37,6 +39,9 @@ _WHERE = {
     "parse_duration": "catalog",
     "stale_sessions": "catalog",
     "current_session": "context",
+    "current_state": "context",
+    "Entry": "entries",
+    "EntryType": "entries",
     "using_session": "context",
     "check_id": "ids",
     "new_id": "ids",
@@ -45,6 +50,7 @@ _WHERE = {
     "MetaRecord": "records",
     "ParentRef": "records",
     "Record": "records",
+    "RepairRecord": "records",
     "RestoreRecord": "records",
     "SessionRecord": "records",
     "StateChange": "records",
@@ -64,10 +70,13 @@ __all__ = [
     "ChatMessage",
     "CheckpointRecord",
     "Cursor",
+    "Entry",
+    "EntryType",
     "Memory",
     "MetaRecord",
     "ParentRef",
     "Record",
+    "RepairRecord",
     "RestoreRecord",
     "Session",
     "SessionRecord",
@@ -79,6 +88,7 @@ __all__ = [
     "View",
     "check_id",
     "current_session",
+    "current_state",
     "list_sessions",
     "new_id",
     "parse_duration",

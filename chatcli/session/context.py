@@ -1,7 +1,9 @@
-"""`current_session()`: how a tool reaches the session it runs in."""
+"""`current_session()`: how a tool reaches the session it runs in; `current_state()`: its state
+as plain data, for code that does not know the state type (Genkit's `StateFromContext`)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +21,14 @@ def current_session() -> Session[Any]:
     if session is None:
         raise ChatcliError("No session is active here.", "Call tools from within a chat turn.")
     return session
+
+
+def current_state() -> dict[str, Any]:
+    """The current session's state as a plain dict (a copy: changing it changes nothing).
+
+    JSON-ready data whatever the session's state type, as a prompt template sees
+    it (`@state`); an error outside a turn, as `current_session()`."""
+    return copy.deepcopy(current_session().view.state)
 
 
 @contextmanager

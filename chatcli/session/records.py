@@ -246,20 +246,23 @@ class MemoryRecord:
     """A change to user memory, in the user-memory log only (never a session's; added
     after format 1: a chatcli that predates it refuses the file, naming the newer one).
 
-    Like a state line it holds the whole state after the change; it also says where
-    the change came from: who made it (`tool:remember`, `tool:forget`, `user`, `cli`),
-    the session and the message (its seq) that made it. `undoes` names the earlier
-    memory line this one reverts."""
+    It holds what changed (each path's old and new value: user memory lasts for
+    years, so a line never repeats the whole state) and where the change came from:
+    who made it (`tool:remember`, `tool:forget`, `user`, `cli`), the session and the
+    message (its seq) that made it. `undoes` names the earlier memory line this one
+    reverts."""
 
     type: Literal["memory"] = "memory"
     seq: int = 0
     ts: Timestamp = field(default_factory=utc_now)
-    state: dict[str, Any]
     by: str
     changes: list[StateChange] = field(default_factory=list)
     session: str | None = None
     message: int | None = None
     undoes: int | None = None
+    state: dict[str, Any] | None = None
+    """The whole state after the change, on lines that carry it (none do today: the
+    state is the changes replayed; the first lines written, on 2026-12-02, did)."""
 
 
 Record = (

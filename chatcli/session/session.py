@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, TypeVar, cast, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +17,7 @@ from chatcli.errors import (
 )
 from chatcli.session import branching
 from chatcli.session.checkpoints import checkpoint_at, checkpoint_of, fork_lines
+from chatcli.session.entries import Entry, EntryType, append_entry, entries, initial_state
 from chatcli.session.ids import check_id, new_id
 from chatcli.session.records import (
     BranchRecord,
@@ -30,8 +31,8 @@ from chatcli.session.records import (
     SessionRecord,
     StateRecord,
     Status,
+    numbered,
     utc_now,
-    with_seq,
 )
 from chatcli.session.replay import Node, ReplayError, Snapshot, View, replay
 from chatcli.session.state import Memory, diff_state
@@ -39,6 +40,7 @@ from chatcli.session.store import Cursor, Store
 from chatcli.session.tree import Fork, Tree, build_tree
 
 S = TypeVar("S", bound=BaseModel)
+R = TypeVar("R", bound=Record)
 _DEFAULT_STATE: Any = Memory
 
 
@@ -88,8 +90,10 @@ class Session(Generic[S]):
         model: str | None = None,
         agent: str | None = None,
         state_type: type[S] = _DEFAULT_STATE,
+        state: S | None = None,
     ) -> Session[S]:
-        """A new, empty session (a fresh id unless one is given)."""
+        """A new session (a fresh id unless one is given), empty or with an initial `state`
+        (its first `state` line, by "create"; `state_type` defaults to the state's type)."""
         now = utc_now()
         header = SessionRecord(
             ts=now,
@@ -99,8 +103,11 @@ class Session(Generic[S]):
             model=model,
             agent=agent,
         )
-        cursor = store.create([header])
-        return cls(store, [with_seq(header, 1)], cursor, state_type)  # as stored: no re-read
+        lines: list[Record] = [header, *initial_state(state)]
+        if state is not None and state_type is _DEFAULT_STATE:
+            state_type = type(state)
+        cursor = store.create(lines)
+        return cls(store, numbered(lines, 0), cursor, state_type)  # as stored: no re-read
 
     @classmethod
     def load(
@@ -118,7 +125,10 @@ class Session(Generic[S]):
         state_type: type[S] = _DEFAULT_STATE,
         **fields: Any,
     ) -> Session[S]:
-        """Load `session_id`, creating it (with `fields`) when it does not exist."""
+        """Load `session_id`, creating it (with `fields`, `state=` among them) when it does not
+        exist; an existing session keeps its own state."""
+        if fields.get("state") is not None and state_type is _DEFAULT_STATE:
+            state_type = type(fields["state"])
         try:
             return cls.load(store, session_id, state_type)
         except SessionNotFound:
@@ -180,6 +190,18 @@ class Session(Generic[S]):
                 f"{exc.errors(include_url=False)[0]['msg']}.",
                 "Open it with the state type it was made with.",
             ) from None
+
+    @overload
+    def entries(self, type: type[R]) -> list[R]: ...
+    @overload
+    def entries(self, type: EntryType | Iterable[EntryType] | None = None) -> list[Record]: ...
+    def entries(self, type: Any = None) -> list[Any]:
+        """Every record of the log, oldest first, or only those of `type` (see session.entries)."""
+        return entries(self, type)
+
+    def append_entry(self, entry: Entry) -> Record | None:
+        """Append a message, state or meta record durably (see session.entries)."""
+        return append_entry(self, entry)
 
     @property
     def checkpoints(self) -> list[Snapshot]:

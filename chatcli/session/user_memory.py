@@ -39,6 +39,12 @@ BY_WORDS = {
 """How each `by` reads to a person."""
 
 
+DAMAGED_HINT = (
+    "The file was not changed; fix or remove that line by hand ('chatcli sessions doctor' "
+    "checks it; --repair sets only a torn last line aside here)."
+)
+"""What to do about a damaged user-memory log."""
+
 MAX_KEY = 100
 
 
@@ -124,7 +130,7 @@ class MemoryView:
                 else:
                     self.origin[change.path] = record
             self.undoable.append(record.seq)
-        self.state = record.state
+        self.state = record.state if record.state is not None else _applied(self.state, record)
         self.history.append(record)
         self.last_seq = record.seq
 
@@ -189,6 +195,8 @@ class UserMemory(Generic[S]):
                 records, cursor = self.store.read(USER_LOG, self.cursor)
             except SessionNotFound:
                 return []
+            except CorruptLog as exc:  # doctor --repair salvages session logs, not this one
+                raise CorruptLog(exc.path, exc.line, exc.reason, DAMAGED_HINT) from None
             fresh = self._absorb(records, first=self.cursor is None)
             self.cursor = cursor
             return fresh
@@ -237,9 +245,7 @@ class UserMemory(Generic[S]):
             changes = diff_state(before, new)
             if not changes:
                 return []
-            return [
-                MemoryRecord(state=new, by=by, changes=changes, session=session, message=message)
-            ]
+            return [MemoryRecord(by=by, changes=changes, session=session, message=message)]
 
         return self._write(build)
 
@@ -271,10 +277,8 @@ class UserMemory(Generic[S]):
             for change in last.changes:
                 _put(state, change.path, change.old)
                 changes.append(StateChange(path=change.path, old=change.new, new=change.old))
-            new = self._validate(state).model_dump(mode="json")
-            return [
-                MemoryRecord(state=new, by=by, changes=changes, session=session, undoes=last.seq)
-            ]
+            self._validate(state)  # the state it leaves must still be one
+            return [MemoryRecord(by=by, changes=changes, session=session, undoes=last.seq)]
 
         return self._write(build)
 
@@ -314,7 +318,7 @@ class UserMemory(Generic[S]):
             try:
                 self.view.apply(record)
             except MemoryReplayError as exc:
-                raise CorruptLog(self.location, exc.seq, exc.reason) from None
+                raise CorruptLog(self.location, exc.seq, exc.reason, DAMAGED_HINT) from None
             fresh.append(cast(MemoryRecord, record))
         return fresh
 
@@ -327,6 +331,14 @@ class UserMemory(Generic[S]):
                 f"{exc.errors(include_url=False)[0]['msg']}.",
                 "Open it with the state type it was made with.",
             ) from None
+
+
+def _applied(state: dict[str, Any], record: MemoryRecord) -> dict[str, Any]:
+    """The state after `record`'s changes (a new dict: views keep the old one)."""
+    new = dict(state)
+    for change in record.changes:
+        _put(new, change.path, change.new)
+    return new
 
 
 def _put(state: dict[str, Any], path: str, value: Any) -> None:

@@ -25,7 +25,9 @@ from chatcli.session.ids import check_id
 from chatcli.session.store import Store
 from chatcli.store.search_db import (
     IndexDamaged,
+    index_new_rows,
     index_path,
+    last_row,
     open_index,
     remove_index,
     reset_schema,
@@ -131,6 +133,7 @@ class SearchIndex:
         while done < total:
             deadline = time.monotonic() + BATCH_SECONDS
             with self._lock, transaction(db):
+                before = last_row(db)
                 while done < total:
                     session_id, mark = todo[done]
                     old = known.get(session_id)
@@ -139,6 +142,7 @@ class SearchIndex:
                     done += 1
                     if time.monotonic() > deadline:
                         break
+                index_new_rows(db, before)
             self.progress = (done, total)
             if progress is not None:
                 progress(done, total)

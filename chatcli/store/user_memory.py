@@ -30,7 +30,7 @@ def memory_store_for(store: Store, folder: Path) -> Store:
         companion: Store = store.companion(f"{store.prefix}{REDIS_PART}")
         return companion
     if isinstance(store, MemoryStore):
-        return MemoryStore()
+        return type(store)()  # a store of the same kind (tests stamp their times)
     lock_timeout = store.lock_timeout if isinstance(store, JsonlStore) else 10.0
     return JsonlStore(folder, lock_timeout=lock_timeout)
 

@@ -338,6 +338,36 @@ def help_small(tmp: Path) -> Scene:
     return Scene(scene.app, (80, 24), scene.run_before, scene.model)
 
 
+def user_memory(tmp: Path) -> Scene:
+    """Both scopes in the state pane: the session's facts, and what every session sees,
+    each entry with where it came from (a session, by the model; the command line, by you)."""
+    model = FakeModel()
+    ws = _workspace(tmp, model)
+    _library(ws, model)
+    ws.user_memory.set("name", "Ada", by="cli")
+    trip = Session.create(ws.store, session_id="trip", title="Trip to Lisbon", model=MODEL)
+    model.script.append(
+        Scripted(
+            tool_calls=[
+                ("remember", {"key": "city", "value": "Lisbon", "scope": "user"}),
+                ("remember", {"key": "dates", "value": "May 3-6"}),
+            ]
+        )
+    )
+    model.say("Lisbon in May it is: I will keep that you live there for next time.")
+    _turns(ws, trip, "I live in Lisbon; plan my trip for May 3-6.")
+    app = ChatApp(ws, Start(mode="resume", session_id=trip.id), clock=frozen_clock)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        from chatcli.tui.widgets.memory_rows import MemoryRows
+
+        await _until(pilot, _ready(app, 4))
+        await _until(pilot, lambda: app.chat.query_one(MemoryRows).row_count == 2)
+        await pilot.pause(0.1)
+
+    return Scene(app, (160, 45), before, model)
+
+
 SCENES: dict[str, Callable[[Path], Scene]] = {
     "empty": empty,
     "code-block": code_block,
@@ -351,6 +381,7 @@ SCENES: dict[str, Callable[[Path], Scene]] = {
     "help": help_screen,
     "help-80x24": help_small,
     "slash-menu": slash_menu,
+    "user-memory": user_memory,
 }
 
 

@@ -364,6 +364,7 @@ async def test_typing_a_slash_offers_the_commands(make_app: Any) -> None:
             "rename",
             "model",
             "export",
+            "memory",
             "help",
         ]
         assert "/rename TITLE" in str(menu.render())

@@ -124,3 +124,25 @@ async def test_escape_goes_back_and_bad_queries_are_just_text(
         await wait_for(pilot, lambda: rows.row_count == 1)
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)
+
+
+async def test_a_first_build_shows_progress_and_hits_come_when_it_is_done(
+    make_app: Any, workspace: Workspace
+) -> None:
+    from textual.widgets import ProgressBar
+
+    for n in range(300):
+        workspace.store.create(
+            [SessionRecord(id=f"s{n}"), ChatMessage(role="user", content=f"note marker{n}")]
+        )
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert not workspace.search_index().exists()  # the window painted without it
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        bar = app.screen.query_one(ProgressBar)
+        rows = app.screen.query_one(HitRows)
+        await pilot.press(*"marker299")
+        await wait_for(pilot, lambda: bar.total == 300, what="the progress bar's total")
+        await wait_for(pilot, lambda: [h.session for h in rows.hits] == ["s299"], timeout=20)
+        await wait_for(pilot, lambda: not bar.display)

@@ -34,8 +34,9 @@ def test_mid_stream(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_state_pane_after_a_tool_call(snap_compare: Any, tmp_path: Path) -> None:
-    """Wide layout: the state tree holds facts name=Ada and favourite_drink=green tea,
-    the last change is by tool:remember; the conversation shows the folded tool calls
+    """Wide layout: under "This session" the state tree holds facts name=Ada and
+    favourite_drink=green tea, the last change is by tool:remember; "Everywhere" (user
+    memory) has nothing yet; the conversation shows the folded tool calls
     and results with their state changes inline; checkpoints pane on the right."""
     check(snap_compare, scenes.tool_state(tmp_path))
 
@@ -99,3 +100,10 @@ def test_search_screen(snap_compare: Any, tmp_path: Path) -> None:
     #2", and the snippet "Plan three days in Lisbon" with "days" and "Lisbon" highlighted;
     Esc (Back) in the footer."""
     check(snap_compare, scenes.search_screen(tmp_path))
+
+
+def test_user_memory_in_the_state_pane(snap_compare: Any, tmp_path: Path) -> None:
+    """Wide layout, the state pane in two parts: "This session" holds facts.dates = May 3-6
+    (last change by tool:remember); "Everywhere" lists city = Lisbon "from 'Trip to
+    Lisbon', … by the model" and name = Ada "… by you, from the command line"."""
+    check(snap_compare, scenes.user_memory(tmp_path))

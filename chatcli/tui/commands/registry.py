@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Where = Literal["chat", "prompt", "app"]
-"""Who handles the key: the chat screen (by command id), the prompt, or the app."""
+Where = Literal["chat", "prompt", "app", "memory"]
+"""Who handles the key: the chat screen (by command id), the prompt, the app, or the
+user-memory list ("Everywhere" in the state pane; by its action)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,14 @@ COMMANDS: tuple[Command, ...] = (
         "Show or hide the checkpoints",
         palette="Toggle checkpoints pane",
     ),
+    Command(
+        "memory",
+        "f8",
+        "Memory",
+        "Go to user memory (Everywhere)",
+        "Go to user memory: what every session sees",
+        slash="memory",
+    ),
     Command("focus-prompt", "ctrl+l", "Prompt", "Put the cursor in the prompt"),
     Command(
         "help",
@@ -182,6 +191,47 @@ COMMANDS: tuple[Command, ...] = (
         "Show keys and commands",
         slash="help",
         show=True,
+    ),
+    # -- the user-memory list (Everywhere, in the state pane) --
+    Command(
+        "memory-edit",
+        "e",
+        "Edit",
+        "In Everywhere: edit the entry (Enter too)",
+        where="memory",
+        action="edit",
+    ),
+    Command(
+        "memory-forget",
+        "d,delete",
+        "Forget",
+        "In Everywhere: forget the entry everywhere",
+        where="memory",
+        action="forget",
+    ),
+    Command(
+        "memory-add",
+        "a",
+        "Add",
+        "In Everywhere: remember a new key = value",
+        where="memory",
+        action="add",
+    ),
+    Command(
+        "memory-undo",
+        "u",
+        "Undo",
+        "In Everywhere: undo the last memory change",
+        where="memory",
+        action="undo",
+    ),
+    Command(
+        "memory-open",
+        "o",
+        "Open its session",
+        "In Everywhere: open the session it came from",
+        where="memory",
+        action="open_origin",
     ),
     # -- the app --
     Command(

@@ -19,6 +19,7 @@ from chatcli.session import Memory, StateRecord
 from chatcli.session.chain import find_checkpoint
 from chatcli.tui.commands.registry import commands_for
 from chatcli.tui.commands.slash import parse_slash
+from chatcli.tui.screens.chat_memory import ChatMemory
 
 if TYPE_CHECKING:
     from chatcli.tui.screens.chat_screen import ChatScreen
@@ -33,6 +34,7 @@ class ChatActions:
     def __init__(self, screen: ChatScreen, controller: ChatController) -> None:
         self.screen = screen
         self.controller = controller
+        self.memory = ChatMemory(screen, controller)
         handlers: dict[str, Handler] = {
             "cancel": lambda _arg: screen.cancel_turn(),
             "checkpoint": lambda label: self.act("checkpoint", controller.checkpoint, label),
@@ -47,6 +49,7 @@ class ChatActions:
             "toggle-sessions": lambda _arg: screen.toggle_pane("sidebar"),
             "toggle-state": lambda _arg: screen.toggle_pane("state"),
             "toggle-checkpoints": lambda _arg: screen.toggle_pane("checkpoints"),
+            "memory": lambda _arg: self.memory.focus(),
             "focus-prompt": lambda _arg: screen.prompt.focus(),
             "help": lambda _arg: self.help(),
         }

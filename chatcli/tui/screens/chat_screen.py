@@ -44,6 +44,7 @@ from chatcli.tui.support.panes import Panes
 from chatcli.tui.support.startup import Startup, preload_markdown
 from chatcli.tui.widgets.checkpoints_pane import CheckpointsPane
 from chatcli.tui.widgets.conversation import Conversation
+from chatcli.tui.widgets.memory_rows import MemoryRows
 from chatcli.tui.widgets.model_note import ModelNote
 from chatcli.tui.widgets.prompt_input import PromptInput
 from chatcli.tui.widgets.sessions_sidebar import SessionsSidebar
@@ -269,6 +270,10 @@ class ChatScreen(Screen[None]):
         if session is None or event.session_id != session.id:
             self.open_session(event.session_id)
         self.prompt.focus()
+
+    @on(MemoryRows.Asked)
+    def _memory_asked(self, event: MemoryRows.Asked) -> None:
+        self.actions.memory.asked(event.action, event.entry)
 
     @on(HitOpened)
     async def _hit_opened(self, event: HitOpened) -> None:

@@ -18,6 +18,8 @@ from textual.worker import Worker, WorkerState
 from chatcli.chat.controller import ChatController, Followed
 from chatcli.chat.events import (
     CheckpointSaved,
+    MemoryChanged,
+    MemoryDeclined,
     MessageSaved,
     ReplyStarted,
     StateChanged,
@@ -50,6 +52,7 @@ class ChatView:
         screen, controller = self.screen, self.controller
         session = controller.session
         screen.sidebar.mark_current(session.id if session else None)
+        await screen.actions.memory.draw()
         if session is None:
             screen.query_one(StatePane).show({}, None)
             screen.query_one(CheckpointsPane).show({})
@@ -92,6 +95,7 @@ class ChatView:
             self._follower = self.screen.run_worker(
                 self._follow(), group="follow", exit_on_error=False
             )
+        self.screen.actions.memory.tick()  # user memory another window or process changed
         self.update_status()  # "another window is writing" fades after a minute
 
     async def _follow(self) -> None:
@@ -129,6 +133,8 @@ class ChatView:
             await screen.conversation.start_reply(event.model)
         elif isinstance(event, StateChanged | CheckpointSaved):
             await self.sync()
+        elif isinstance(event, MemoryChanged | MemoryDeclined):
+            await screen.actions.memory.happened(event)
         elif isinstance(event, TurnFailed):
             await self.failed(event.error.sentence())
         self.update_status()

@@ -44,7 +44,8 @@ def preview(view: View, snap: Snapshot, now_text: str) -> Content:
         lines += [("Brings back ", "bold"), (plural(plan.brings_back, "message"), "bold")]
     else:
         lines.append("Moves no message")
-    lines.append(f"; keeps {plural(plan.keeps, 'message')}.\n\n")
+    lines.append(f"; keeps {plural(plan.keeps, 'message')}.\n")
+    lines.append(("User memory (Everywhere) is not rolled back.\n\n", "dim"))
     shown = tail(snap.head, PREVIEW_MESSAGES)
     total = snap.message_count
     heading = (

@@ -140,12 +140,10 @@ class SearchScreen(Screen[SearchPick | None]):
     @on(Indexing)
     def _indexing(self, event: Indexing) -> None:
         bar = self.query_one("#search-progress", ProgressBar)
-        if event.done < event.total:
-            bar.display = True
-            bar.update(total=event.total, progress=event.done)
+        bar.update(total=event.total, progress=event.done)
+        bar.display = event.done < event.total
+        if bar.display:
             self._status(f"Indexing your sessions: {event.done} of {event.total}…")
-        else:
-            bar.display = False
 
     @on(Indexed)
     def _indexed(self, event: Indexed) -> None:

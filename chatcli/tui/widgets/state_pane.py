@@ -1,4 +1,6 @@
-"""StatePane: the session's live state as a tree, and who changed what last."""
+"""StatePane: memory in two scopes. "This session": the session's live state as a tree,
+and who changed what last. "Everywhere": user memory, which every session sees, each
+entry with where it came from (`MemoryRows`)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from textual.widgets.tree import TreeNode
 
 from chatcli.session import StateRecord
 from chatcli.tui.support.clock import Clock, clock_time, system_clock
+from chatcli.tui.widgets.memory_rows import MemoryRows
 from chatcli.tui.widgets.message_block import state_note
 
 MAX_CHILDREN = 200
@@ -47,7 +50,7 @@ def add_json(node: TreeNode[None], value: Any) -> None:
 
 
 class StatePane(Vertical):
-    """The state tree; under it, the last change and who made it (a tool, or you)."""
+    """The state tree and its last change (a tool, or you); under them, user memory."""
 
     def __init__(
         self, *, clock: Clock = system_clock, id: str | None = None, classes: str | None = None
@@ -59,12 +62,14 @@ class StatePane(Vertical):
         self._shown = False
 
     def compose(self) -> ComposeResult:
-        yield Static("State", classes="pane-title")
+        yield Static("This session", classes="pane-title")
         tree: Tree[None] = Tree("state", id="state-tree")
         tree.show_root = False
         tree.guide_depth = 2
         yield tree
         yield Static("", id="state-change", classes="state-change")
+        yield Static("Everywhere", classes="pane-title", id="memory-title")
+        yield MemoryRows(id="memory-rows")
 
     def show(self, state: dict[str, Any], record: StateRecord | None) -> None:
         """Show this state; `record` is the line that last changed it."""
