@@ -2,8 +2,8 @@
 
 Run `python bench/bench_search.py` (`--sessions 500` for a smoke run). One run:
 
-1. generates SESSIONS sessions of TURNS turns (a user message, a reply and the
-   turn's automatic checkpoint each) with the store's own record types and
+1. generates SESSIONS sessions of TURNS exchanges (a user message, a reply and
+   the turn's automatic checkpoint each; 10,000 x 10 is the issue's 200,000 messages) with the store's own record types and
    writer (`JsonlStore.create`, one durable write per session: the fast path);
 2. loads the same conversations into llm's own SQLite database, in a venv of
    its own under /tmp (`pip install llm`; if that fails the table says so):
@@ -201,7 +201,12 @@ def folder_size(paths: list[Path]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10_000)
-    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument(
+        "--turns",
+        type=int,
+        default=10,
+        help="exchanges per session (10: 20 messages, as the issue's 200,000)",
+    )
     parser.add_argument("--runs", type=int, default=15, help="process runs of each command")
     parser.add_argument("--dir", type=Path, help="where to put the data (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the data afterwards")
@@ -219,7 +224,7 @@ def main() -> None:
     }
     rows: list[tuple[str, str, str]] = []
     try:
-        print(f"Generating {args.sessions} sessions x {args.turns} turns…", file=sys.stderr)
+        print(f"Generating {args.sessions} sessions x {args.turns} exchanges…", file=sys.stderr)
         began = time.perf_counter()
         everything = generate(data / "sessions", args.sessions, args.turns, text)
         print(f"  took {time.perf_counter() - began:.1f} s", file=sys.stderr)

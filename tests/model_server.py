@@ -17,7 +17,9 @@ is Lisbon", "forget everywhere my city": scope "user"); with ``--errors`` it ans
 stream that breaks halfway. ``--remember``, ``--forget``, ``--remember-user``,
 ``--forget-user`` and ``--fail`` queue such replies for the first requests
 (``--call NAME=JSON`` any tool call, ``--reply TEXT`` a text answer, e.g. to walk
-through examples/session_react.py); ``--fail-every N`` breaks every Nth one.
+through examples/session_react.py); ``--fail-every N`` breaks every Nth one;
+``--vary`` numbers echoes of the same prompt ("(take 2)") so a regenerated reply
+differs from the first.
 """
 
 from __future__ import annotations
@@ -100,8 +102,12 @@ class ModelServer:
         tools: bool = False,
         errors: bool = False,
         fail_every: int = 0,
+        vary: bool = False,
     ) -> None:
         self.delay = delay
+        self.vary = vary
+        """Echo the same prompt differently each time ("(take 2)"), to try regenerating."""
+        self._takes: dict[str, int] = {}
         self.tools = tools
         """Call remember/forget when the last user message asks to (see the module doc)."""
         self.errors = errors
@@ -204,7 +210,15 @@ class ModelServer:
             served = self._served
         if self.fail_every and served % self.fail_every == 0:
             return Reply(status=500)
-        return self._react(body) or Reply(text=split_tokens(f"You said: {_last_user_text(body)}"))
+        return self._react(body) or Reply(text=split_tokens(self._echo(_last_user_text(body))))
+
+    def _echo(self, text: str) -> str:
+        """The default answer: the prompt said back (numbered per prompt with `vary`)."""
+        if not self.vary:
+            return f"You said: {text}"
+        with self._lock:
+            take = self._takes[text] = self._takes.get(text, 0) + 1
+        return f"You said: {text} (take {take})"
 
     def _react(self, body: dict[str, Any]) -> Reply | None:
         """The reply `--tools` / `--errors` give to what the person said, if any."""
@@ -564,6 +578,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fail-every", type=int, default=0, metavar="N", help="answer every Nth request with 500"
     )
+    parser.add_argument(
+        "--vary",
+        action="store_true",
+        help='number repeated echoes, "(take 2)", so a regenerated reply differs',
+    )
     args = parser.parse_args(argv)
     server = ModelServer(
         port=args.port,
@@ -571,6 +590,7 @@ def main(argv: list[str] | None = None) -> None:
         tools=args.tools,
         errors=args.errors,
         fail_every=args.fail_every,
+        vary=args.vary,
     )
     for flag, value in getattr(args, "queue", []):
         if flag == "remember":

@@ -376,3 +376,21 @@ def test_paths_names_the_index_folder(home: Path, env: dict[str, str]) -> None:
         for line in invoke(["paths"], env).ok().stdout.splitlines()
     }
     assert rows["search"] == str(home / "data" / "search")
+
+
+def test_a_word_in_very_many_messages_ranks_the_newest(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatcli.store import search_results
+
+    monkeypatch.setattr(search_results, "RANKED_AT_MOST", 3)
+    store = store_for(home)
+    for n in range(6):
+        ts = f"2026-01-0{n + 1}T12:00:00.000000Z"
+        store.create(
+            [SessionRecord(id=f"s{n}", ts=ts), ChatMessage(role="user", content="yak", ts=ts)]
+        )
+        os.utime(store.path(f"s{n}"), (n + 1, n + 1))  # indexed oldest first
+    index = SearchIndex.for_store(store, home / "data")
+    assert [h.session for h in index.search("yak").hits] == ["s5", "s4", "s3"]
+    assert [h.session for h in index.search("yak", sort="newest").hits] == ["s5", "s4", "s3"]

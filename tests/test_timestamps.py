@@ -37,3 +37,13 @@ def test_each_second_is_formatted_afresh(monkeypatch: pytest.MonkeyPatch, nanos:
     expected = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=nanos // 1000)
     assert utc_now() == expected.isoformat(timespec="microseconds").replace("+00:00", "Z")
     assert records._second[0] == nanos // 1_000_000_000
+
+
+def test_the_age_of_year_one_east_of_utc_is_its_date() -> None:
+    """`sessions checkpoints` on a line dated 0001-01-01T00:00:00+01:00 (fuzzing found it):
+    moving it to UTC leaves the calendar, so its own date is shown, never an OverflowError."""
+    from datetime import UTC, datetime
+
+    from chatcli.session.times import age
+
+    assert age("0001-01-01T00:00:00+01:00", datetime.now(UTC)).endswith("01-01")

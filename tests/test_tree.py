@@ -209,7 +209,7 @@ def test_bad_branch_requests_are_one_sentence_and_change_nothing(
     assert_one_error_line(
         ask(env, model_server, "-s", "t", "--edit", str(reply), "x"),
         f"Message {reply}",
-        "assistant message, not a user message",
+        "an assistant message, not a user message",
     )
     assert_one_error_line(ask(env, model_server, "-s", "nobody", "--regenerate"), "'nobody'")
     assert (sessions_dir(home) / "t.jsonl").read_bytes() == before
@@ -226,6 +226,19 @@ def test_bad_branch_requests_are_one_sentence_and_change_nothing(
     )
     assert_one_error_line(sessions(env, "tree", "nobody"), "'nobody'")
     assert_usage_error(sessions(env, "switch", "t", "two"), "SEQ")
+
+
+def test_the_varying_server_answers_a_regeneration_differently(
+    env: dict[str, str],
+) -> None:
+    """`python -m tests.model_server --vary`, as a person tries regenerating by hand."""
+    with ModelServer(vary=True) as server:
+        assert ask(env, server, "-s", "v", "Hello").ok().stdout == "You said: Hello (take 1)\n"
+        again = ask(env, server, "-s", "v", "--regenerate").ok()
+        assert again.stdout == "You said: Hello (take 2)\n"
+    tree = tree_json(env, "v")
+    hello = by_content(tree)["Hello"]
+    assert len(hello["children"]) == 2
 
 
 def test_switch_to_the_active_branch_writes_nothing(home: Path, env: dict[str, str]) -> None:

@@ -114,3 +114,16 @@ def test_bad_targets_are_refused(session: Session[Any]) -> None:
 
 def test_a_branch_line_makes_the_redis_summary_replay() -> None:
     assert summary_patch([BranchRecord(at=2)]) == (-1, [])
+
+
+def test_a_switch_after_a_restore_ends_the_restore_note(session: Session[Any]) -> None:
+    from chatcli.session.chain import restore_info
+
+    first = session.checkpoints[-1].record.id
+    turn(session, "q2", "a2")
+    session.restore(first)
+    assert restore_info(session.view, session.records) is not None
+    a2 = next(s for s, n in session.view.nodes.items() if n.message.content == "a2")
+    session.switch(a2)
+    assert restore_info(session.view, session.records) is None
+    assert contents(session) == ["q1", "a1", "q2", "a2"]

@@ -39,6 +39,8 @@ from chatcli.session.state import Memory
 T = TypeVar("T")
 log = logging.getLogger("chatcli.chat")
 
+Starter = Callable[[ChatEngine], AsyncIterator[TurnEvent]]
+"""How a turn other than a new message starts (`ChatEngine.edit`, `.regenerate`)."""
 SHARED_SECONDS = 60.0
 """How long after another window's last write the session counts as shared."""
 BUSY = "Wait for the reply to finish (Esc stops it)."
@@ -363,8 +365,9 @@ class ChatController:
             raise ChatcliError(BUSY)
         self.turn = TurnState.sending(text)
 
-    async def run_turn(self, text: str) -> AsyncIterator[TurnEvent]:
-        """Send `text` and yield what happens (chatcli.chat.events); `turn` follows along."""
+    async def run_turn(self, text: str, start: Starter | None = None) -> AsyncIterator[TurnEvent]:
+        """Send `text` (or run `start`: an edit, a regeneration) and yield what happens
+        (chatcli.chat.events); `turn` follows along."""
         async with self.io:
             engine = await self._engine()
             if engine.model_name:
@@ -372,7 +375,7 @@ class ChatController:
                 if self.note_in_full:  # shown once: now it folds away
                     ui = ui.with_note_seen(engine.model_name)
                 await self._remember_quietly(ui)
-            async for event in engine.send(text):
+            async for event in start(engine) if start else engine.send(text):
                 self.turn = self.turn.after(event)
                 yield event
 

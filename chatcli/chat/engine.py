@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from chatcli.chat.agent import Agent, PromptRenderer
 from chatcli.chat.events import (
+    BranchStarted,
     CheckpointSaved,
     MessageSaved,
     ReplyDelta,
@@ -127,6 +128,7 @@ class ChatEngine:
     async def regenerate(self) -> AsyncIterator[TurnEvent]:
         """A new reply to the last user message, on a new branch (the old reply stays)."""
         user = await _io(branching.start_regeneration, self.session)
+        yield BranchStarted(user.seq)
         async for event in self._turn(_Turn(_label(user.content)), None):
             yield event
 

@@ -97,6 +97,13 @@ class MessageSaved:
 
 
 @dataclass(frozen=True)
+class BranchStarted:
+    """A regeneration moved the view back to the user message `at`; the new reply follows."""
+
+    at: int
+
+
+@dataclass(frozen=True)
 class CheckpointSaved:
     """The automatic end-of-turn checkpoint was written."""
 
@@ -129,6 +136,7 @@ TurnEvent: TypeAlias = (
     | MemoryChanged
     | MemoryDeclined
     | MessageSaved
+    | BranchStarted
     | CheckpointSaved
     | TurnFailed
     | TurnFinished

@@ -65,12 +65,16 @@ def switch(session: Session[Any], seq: int) -> BranchRecord | None:
     return cast(BranchRecord, written[-1]) if written else None
 
 
+def _a(role: str) -> str:
+    return f"an {role}" if role[0] in "aeiou" else f"a {role}"
+
+
 def edit_point(view: View, session_id: str, seq: int) -> int:
     """Where an edit of user message `seq` starts its branch: the message before it (0: none)."""
     message = _message(view, session_id, seq)
     if message.role != "user":
         raise BranchError(
-            f"Message {seq} of {session_id!r} is a {message.role} message, not a user message.",
+            f"Message {seq} of {session_id!r} is {_a(message.role)} message, not a user message.",
             "Only your own messages can be edited; --regenerate asks for a new reply.",
         )
     node = view.nodes[seq]

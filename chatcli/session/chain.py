@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatcli.session.records import (
+    BranchRecord,
     ChatMessage,
     CheckpointRecord,
     MetaRecord,
@@ -186,12 +187,12 @@ def undo_target(records: Sequence[Record], restore_seq: int) -> str | None:
 
 
 def restore_info(view: View, records: Sequence[Record]) -> RestoreInfo | None:
-    """The restore the view ends with, if no message or state line came after it."""
+    """The restore the view ends with, if no message, state or branch line came after it."""
     if not view.restores:
         return None
     last = view.restores[-1]
     later = records[last.seq :] if len(records) >= last.seq else []
-    if any(isinstance(r, ChatMessage | StateRecord) for r in later):
+    if any(isinstance(r, ChatMessage | StateRecord | BranchRecord) for r in later):
         return None
     snap = view.snapshots.get(last.checkpoint)
     undo = undo_target(records, last.seq)

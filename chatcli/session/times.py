@@ -38,4 +38,8 @@ def age(ts: str, now: datetime) -> str:
         return f"{int(days)}d"
     if days < 120:
         return f"{int(days // 7)}w"
-    return when.astimezone(now.tzinfo).strftime("%Y-%m-%d")
+    try:
+        local = when.astimezone(now.tzinfo)
+    except OverflowError:  # year 1 (or 9999) moved across a zone leaves the calendar
+        local = when
+    return local.strftime("%Y-%m-%d")

@@ -41,9 +41,11 @@ __all__ = [
     "transaction",
 ]
 
-VERSION = 2
+VERSION = 4
 """PRAGMA user_version of an index this chatcli reads; any other is rebuilt
-(2: message ids are never reused, and new rows reach `fts` once per transaction)."""
+(2: message ids are never reused, and new rows reach `fts` once per transaction;
+3: skipped sessions are found through an index of their own; 4: prefix indexes of 2-4
+characters, so a word typed so far is as quick as a whole one)."""
 
 _SCHEMA = (
     """CREATE TABLE sessions(
@@ -64,9 +66,10 @@ _SCHEMA = (
     content TEXT NOT NULL
 )""",
     "CREATE UNIQUE INDEX messages_at ON messages(sid, seq)",
+    "CREATE INDEX sessions_problem ON sessions(problem) WHERE problem IS NOT NULL",
     """CREATE VIRTUAL TABLE fts USING fts5(
     content, content='messages', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2'
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3 4'
 )""",
     """CREATE TRIGGER messages_removed AFTER DELETE ON messages BEGIN
     INSERT INTO fts(fts, rowid, content) VALUES ('delete', old.id, old.content);

@@ -39,6 +39,10 @@ class Feed(Protocol):
         """The mark of one session (None when there is no such session)."""
         ...
 
+    def order(self, mark: str) -> float:
+        """When a log with this mark last changed, as far as the mark says (for sorting)."""
+        ...
+
     def replaced(self, old: str, new: str) -> bool:
         """Whether a log whose mark went from `old` to `new` may have been rewritten
         (not only appended to), so it must be read again from its start."""
@@ -85,6 +89,12 @@ class JsonlFeed:
             return None
         return _file_mark(info) if stat.S_ISREG(info.st_mode) else None
 
+    def order(self, mark: str) -> float:
+        try:
+            return float(mark.rsplit(":", 1)[1])
+        except (IndexError, ValueError):
+            return 0.0
+
     def replaced(self, old: str, new: str) -> bool:
         old_ino, old_size, _ = [*old.split(":"), "", "", ""][:3]
         new_ino, new_size, _ = [*new.split(":"), "", "", ""][:3]
@@ -125,6 +135,12 @@ class RedisFeed:
             score = store._redis.zscore(store._index, session_id)
         return None if score is None else repr(float(score))
 
+    def order(self, mark: str) -> float:
+        try:
+            return float(mark)
+        except ValueError:
+            return 0.0
+
     def replaced(self, old: str, new: str) -> bool:
         return False  # a shorter log is found when it is read (CorruptLog), then re-read
 
@@ -143,6 +159,9 @@ class ReadEverything:
     def mark(self, session_id: str) -> str | None:
         self._turn += 1
         return f"pass-{self._turn}" if self.store.exists(session_id) else None
+
+    def order(self, mark: str) -> float:
+        return 0.0
 
     def replaced(self, old: str, new: str) -> bool:
         return False

@@ -99,16 +99,24 @@ class SearchIndex:
     def _catch_up(self, progress: Progress | None, only: Iterable[str] | None) -> list[str]:
         with self._lock:
             db = self._conn()
-            known = dict(db.execute("SELECT id, mark FROM sessions").fetchall())
         if only is None:
+            with self._lock:
+                known = dict(db.execute("SELECT id, mark FROM sessions").fetchall())
             marks = self.feed.marks()
             gone = [session_id for session_id in known if session_id not in marks]
         else:
             wanted = [check_id(session_id) for session_id in only]
+            with self._lock:
+                known = {
+                    sid: mark
+                    for sid in wanted
+                    for (mark,) in db.execute("SELECT mark FROM sessions WHERE id = ?", (sid,))
+                }
             found = {session_id: self.feed.mark(session_id) for session_id in wanted}
             marks = {k: v for k, v in found.items() if v is not None}
             gone = [k for k, v in found.items() if v is None and k in known]
         todo = [(sid, mark) for sid, mark in marks.items() if known.get(sid) != mark]
+        todo.sort(key=lambda item: self.feed.order(item[1]))  # oldest first: ids follow time
         if gone:
             with self._lock, transaction(db):
                 for session_id in gone:
@@ -158,7 +166,8 @@ class SearchIndex:
         """One sentence per session the index had to skip (it could not be read)."""
         with self._lock:
             rows = self._conn().execute(
-                "SELECT id, problem FROM sessions WHERE problem IS NOT NULL ORDER BY id"
+                "SELECT id, problem FROM sessions INDEXED BY sessions_problem "
+                "WHERE problem IS NOT NULL ORDER BY id"
             )
             return [f"Skipped session {sid!r}: {problem}" for sid, problem in rows.fetchall()]
 

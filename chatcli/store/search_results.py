@@ -1,7 +1,9 @@
 """Running a parsed query against the index: ranked hits with highlighted snippets.
 
 Ranking is FTS5's bm25 (best first), newer first among equals, or newest first
-(`sort="newest"`). Snippets are made in a second query for the hits kept, so a
+(`sort="newest"`). A query that matches more than RANKED_AT_MOST messages ranks
+the newest that many (message ids grow as the index reads the logs, oldest
+session first on a first build). Snippets are made in a second query for the hits kept, so a
 word that matches 50,000 messages costs its ranking, not 50,000 snippets.
 """
 
@@ -22,6 +24,9 @@ _OPEN, _CLOSE = "\x02", "\x03"
 """What FTS5's snippet() puts around a matched token (parsed out again here)."""
 _SPACE = re.compile(r"\s+")
 SNIPPET_TOKENS = 14
+RANKED_AT_MOST = 5_000
+"""A query matching more messages ranks the newest this many (a word that common says
+little, and bm25 over every match of it would cost a frame per 10,000 messages)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,13 @@ def run_query(
         args.append(role)
     if active_only:
         where.append("m.active = 1")
+    floor = db.execute(
+        "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        (query.match, RANKED_AT_MOST - 1),
+    ).fetchone()
+    if floor is not None:  # ids grow as the logs are read: these are the newest matches
+        where.append("fts.rowid >= ?")
+        args.append(floor[0])
     order = "rank, m.ts DESC" if sort == "best" else "m.ts DESC, rank"
     sql = (
         "SELECT m.id, bm25(fts) AS rank FROM fts JOIN messages m ON m.id = fts.rowid "

@@ -364,12 +364,15 @@ async def test_typing_a_slash_offers_the_commands(make_app: Any) -> None:
             "rename",
             "model",
             "export",
+            "tree",
+            "regenerate",
+            "edit",
             "memory",
             "help",
         ]
         assert "/rename TITLE" in str(menu.render())
         await pilot.press("r", "e")
-        assert [c.slash for c in menu.commands] == ["restore", "rename"]
+        assert [c.slash for c in menu.commands] == ["restore", "rename", "regenerate", "tree"]
         await pilot.press("down", "tab")  # the second one
         assert prompt.text == "/rename "
         assert not menu.display  # its argument is being typed now

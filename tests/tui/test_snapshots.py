@@ -89,8 +89,8 @@ def test_help_screen_80x24(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_slash_menu_80x24(snap_compare: Any, tmp_path: Path) -> None:
-    """80x24, `/re` typed: above the prompt, /restore (highlighted) and /rename TITLE with
-    what each does; the conversation above is unchanged."""
+    """80x24, `/re` typed: above the prompt, /restore (highlighted), /rename TITLE,
+    /regenerate and /tree with what each does; the conversation above is unchanged."""
     check(snap_compare, scenes.slash_menu(tmp_path))
 
 

@@ -53,6 +53,10 @@ class ChatActions:
             "focus-prompt": lambda _arg: screen.prompt.focus(),
             "help": lambda _arg: self.help(),
         }
+        from chatcli.tui.screens.chat_branches import BranchCommands
+
+        self.branch = BranchCommands(screen, controller, self)
+        handlers.update(self.branch.handlers())
         expected = {c.id for c in commands_for("chat")}
         if set(handlers) != expected:
             raise RuntimeError(f"chat commands without one handler: {expected ^ set(handlers)}")

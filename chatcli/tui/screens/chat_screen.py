@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from chatcli.chat.controller import ChatController, Done, Followed
+from chatcli.chat.controller import ChatController, Done, Followed, Starter
 from chatcli.chat.events import ReplyDelta, TurnEvent
 from chatcli.chat.workspace import Workspace
 from chatcli.session import Session, SessionSummary
@@ -295,7 +295,7 @@ class ChatScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run" and parameters == ("cancel",):
-            return self.controller.turn.running
+            return self.controller.turn.running or self.actions.branch.editing is not None
         return True
 
     def show_done(self, done: Done) -> None:
@@ -306,6 +306,8 @@ class ChatScreen(Screen[None]):
         """Stop the reply; what arrived is kept, marked interrupted."""
         if self.turn_worker is not None and self.turn_worker.is_running:
             self.turn_worker.cancel()
+        else:
+            self.actions.branch.cancel_edit()
 
     @on(ActionDone)
     async def _action_done(self, event: ActionDone) -> None:
@@ -336,17 +338,19 @@ class ChatScreen(Screen[None]):
     def _completions_changed(self, event: PromptInput.CompletionsChanged) -> None:
         self.query_one(SlashMenu).show(event.commands, event.pick)
 
-    def start_turn(self, text: str) -> None:
-        """Send `text` (as typed) in a worker; the prompt was cleared."""
+    def start_turn(self, text: str, start: Starter | None = None) -> None:
+        """Send `text` (as typed) in a worker, or run `start` (a regeneration); the prompt
+        was cleared. Text sent while the prompt holds an edit goes out as that edit."""
+        start = start or self.actions.branch.take_edit(unescape(text))
         self.controller.begin_turn(text)
-        self.turn_worker = self._run_turn(unescape(text))
+        self.turn_worker = self._run_turn(unescape(text), start)
         self.refresh_bindings()
         self.update_status()
 
     @work(exclusive=True, group="turn", exit_on_error=False)
-    async def _run_turn(self, text: str) -> None:
+    async def _run_turn(self, text: str, start: Starter | None = None) -> None:
         buffer = DeltaBuffer()
-        async for event in self.controller.run_turn(text):
+        async for event in self.controller.run_turn(text, start):
             if isinstance(event, ReplyDelta):
                 buffer.add(event.text)
                 self.post_message(self.ReplyGrew(buffer))

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from chatcli.chat.controller import ChatController, Followed
 from chatcli.chat.events import (
+    BranchStarted,
     CheckpointSaved,
     MemoryChanged,
     MemoryDeclined,
@@ -63,6 +64,7 @@ class ChatView:
         conversation = screen.conversation
         conversation.states = controller.tally.states
         conversation.model = view.model
+        conversation.versions = screen.actions.branch.branches.siblings()
         await conversation.show(view.head, restore_info(view, session.records), jump=jump)
         screen.query_one(StatePane).show(view.state, view.state_record)
         restored = view.restores[-1] if view.restores else None
@@ -131,7 +133,7 @@ class ChatView:
             await self.sync(jump=event.message.role == "user")
         elif isinstance(event, ReplyStarted):
             await screen.conversation.start_reply(event.model)
-        elif isinstance(event, StateChanged | CheckpointSaved):
+        elif isinstance(event, StateChanged | CheckpointSaved | BranchStarted):
             await self.sync()
         elif isinstance(event, MemoryChanged | MemoryDeclined):
             await screen.actions.memory.happened(event)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
+from chatcli.chat.branch_actions import Siblings as Versions
 from chatcli.session import ChatMessage, StateRecord
 from chatcli.session.chain import RestoreInfo, chain_slice, depth
 from chatcli.session.replay import Node, common_depth
@@ -56,6 +57,8 @@ class Conversation(VerticalScroll):
         self._lock = asyncio.Lock()
         self._paging = False
         self.states: Mapping[int, list[StateRecord]] = {}
+        self.versions: Mapping[int, Versions] = {}
+        """Messages that have other versions (edits, regenerations): index/count in the header."""
         self.model: str | None = None
         self.restore_key = "ctrl+r"
 
@@ -73,6 +76,10 @@ class Conversation(VerticalScroll):
     def streaming(self) -> MessageBlock | None:
         """The reply being streamed, if any."""
         return self._streaming
+
+    def _versions(self, seq: int) -> tuple[int, int] | None:
+        known = self.versions.get(seq)
+        return (known.index, known.count) if known is not None else None
 
     # -- syncing with the view ----------------------------------------------------
 
@@ -113,6 +120,9 @@ class Conversation(VerticalScroll):
         await self._append_all(fresh)
         self._head = head
         self._update_marker()
+        for block in self._blocks:  # another version may have been added since it was shown
+            if block.seq is not None:
+                block.set_versions(self._versions(block.seq))
 
     async def _append_all(self, messages: list[ChatMessage]) -> None:
         """Append messages; saved ones are mounted in one batch (one layout pass)."""
@@ -126,7 +136,12 @@ class Conversation(VerticalScroll):
                 await stream.settle(message)
                 self._blocks.append(stream)
                 continue
-            block = MessageBlock(message, model=self.model, states=self.states.get(message.seq))
+            block = MessageBlock(
+                message,
+                model=self.model,
+                states=self.states.get(message.seq),
+                versions=self._versions(message.seq),
+            )
             self._blocks.append(block)
             batch.append(block)
         await self._mount_batch(batch)
@@ -202,7 +217,9 @@ class Conversation(VerticalScroll):
         async with self._lock:
             if self._streaming is None:
                 self._streaming = MessageBlock(None, model=model or self.model)
-                before = self._notes[0] if self._notes else None
+                # Before the notes and the "later messages" marker, as saved blocks are:
+                # after the marker, the next turn's question would go in above this reply.
+                before = self._notes[0] if self._notes else self.query_one(LaterMarker)
                 await self.mount(self._streaming, before=before)
                 self._update_marker()
         return self._streaming
@@ -281,7 +298,13 @@ class Conversation(VerticalScroll):
                 offset = first.virtual_region.y - self.scroll_y
                 at_end = self.scroll_y >= self.max_scroll_y
                 blocks = [
-                    MessageBlock(m, model=self.model, states=self.states.get(m.seq)) for m in older
+                    MessageBlock(
+                        m,
+                        model=self.model,
+                        states=self.states.get(m.seq),
+                        versions=self._versions(m.seq),
+                    )
+                    for m in older
                 ]
                 await self.mount_all(blocks, before=first)
                 self._blocks[:0] = blocks

@@ -9,9 +9,10 @@ Markdown at most every 50 ms, so 200 tokens a second never floods the screen.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
@@ -67,8 +68,18 @@ def state_note(record: StateRecord, *, with_author: bool = True) -> Content:
     return Content.assemble(("state ", "bold $accent"), "; ".join(parts), author)
 
 
-class MessageBlock(Vertical):
-    """One chat message (or the reply being streamed)."""
+class MessageBlock(Vertical, can_focus=True):
+    """One chat message (or the reply being streamed).
+
+    Focusable, so a person can pick one (Alt+Up from the prompt, then Up/Down):
+    Enter edits it (a message of yours), Alt+Left/Right flip between its versions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", "Earlier message", id="message-earlier", show=False),
+        Binding("down", "move(1)", "Later message", id="message-later", show=False),
+        Binding("enter", "screen.run('edit-message')", "Edit", id="message-edit", show=False),
+        Binding("escape", "screen.run('focus-prompt')", "Prompt", id="message-done", show=False),
+    ]
 
     def __init__(
         self,
@@ -76,8 +87,11 @@ class MessageBlock(Vertical):
         *,
         model: str | None = None,
         states: list[StateRecord] | None = None,
+        versions: tuple[int, int] | None = None,
     ) -> None:
         self.message = message
+        self.versions = versions
+        """`(2, 3)`: this is version 2 of 3 of its place in the tree (shown between angle quotes)."""
         self.model = model or (message.model if message else None)
         self.states = states or []
         self._pending: list[str] = []
@@ -144,7 +158,31 @@ class MessageBlock(Vertical):
             parts.append(("  ⏸ interrupted", "bold $warning"))
         elif message.status == "error":
             parts.append(("  ✖ error", "bold $error"))
+        if self.versions is not None:
+            index, count = self.versions
+            parts.append((f"  \u2039 {index}/{count} \u203a", "bold $accent"))
         return Content.assemble(*parts)
+
+    def set_versions(self, versions: tuple[int, int] | None) -> None:
+        """Show which version of its place in the tree this message is (None: the only one)."""
+        if versions != self.versions:
+            self.versions = versions
+            header = next(self.query(".message-header").results(Static), None)
+            if header is not None:
+                header.update(self._header())
+
+    def action_move(self, delta: int) -> None:
+        """Pick the message before (-1) or after (+1) this one."""
+        parent = self.parent
+        if parent is None:
+            return
+        blocks = [b for b in parent.children if isinstance(b, MessageBlock) and b.seq]
+        if self not in blocks:
+            return
+        index = blocks.index(self) + delta
+        if 0 <= index < len(blocks):
+            blocks[index].focus()
+            blocks[index].scroll_visible(animate=False)
 
     # -- streaming -----------------------------------------------------------
 
