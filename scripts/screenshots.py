@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.tui import scenes  # noqa: E402
+from tests.tui import scenes, tree_scenes  # noqa: E402
 
 OUT = ROOT / "screenshots"
 
@@ -34,8 +34,20 @@ SHOTS: dict[str, tuple[str, tuple[int, int] | None]] = {
     "slash-menu": ("slash-menu", (80, 24)),
     "help-80x24": ("help-80x24", (80, 24)),
     "user-memory": ("user-memory", (160, 45)),
+    "search": ("search", (120, 36)),
+    "tree": ("tree", (120, 36)),
+    "tree-80x24": ("tree", (80, 24)),
+    "versions": ("versions", (120, 36)),
 }
 """File name → (scene, terminal size)."""
+
+ALL_SCENES = {
+    **scenes.SCENES,
+    "search": scenes.search_screen,
+    "tree": tree_scenes.tree_screen,
+    "versions": tree_scenes.versions,
+}
+"""Every scene a picture can come from: the snapshot tests' scenes and the features' own."""
 
 
 async def shoot(name: str, scene: scenes.Scene, size: tuple[int, int]) -> Path:
@@ -58,7 +70,7 @@ def main(names: list[str]) -> None:
     for name in names or list(SHOTS):
         scene_name, size = SHOTS[name]
         with tempfile.TemporaryDirectory() as tmp:
-            scene = scenes.SCENES[scene_name](Path(tmp))
+            scene = ALL_SCENES[scene_name](Path(tmp))
             svg = asyncio.run(shoot(name, scene, size or scene.size))
         png = svg.with_suffix(".png")
         cairosvg.svg2png(url=str(svg), write_to=str(png))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
 
 from chatcli.session.records import (
     BranchRecord,
@@ -19,6 +18,7 @@ from chatcli.session.records import (
     SessionRecord,
 )
 from chatcli.session.summary import SessionSummary
+from chatcli.session.times import parse_ts
 
 Arg = str | int | float | bytes
 """One argument of a Redis command or script."""
@@ -78,7 +78,5 @@ def summary_patch(records: Sequence[Record]) -> tuple[int, list[Arg]]:
 
 def score(ts: str) -> float:
     """A record's timestamp as epoch seconds (now, if it cannot be read)."""
-    try:
-        return datetime.fromisoformat(ts).timestamp()
-    except ValueError:
-        return time.time()
+    when = parse_ts(ts)
+    return when.timestamp() if when is not None else time.time()

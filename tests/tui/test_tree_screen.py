@@ -209,3 +209,32 @@ async def test_each_turn_shows_below_the_reply_before_it(make_app: Any, model: F
             if isinstance(c, MessageBlock) and c.message
         ]
         assert order == ["Capital of France?", "Paris.", "How many live there?", "About 2 million."]
+
+
+async def test_a_fork_row_opens_the_fork(make_app: Any, model: FakeModel) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        model.say("Paris.")
+        await send(pilot, "Capital of France?")
+        parent = stored(app)
+        fork = parent.fork(session_id="france-fork")
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, TreeScreen))
+        rows = app.screen.query_one(TreeRows)
+        assert [(r.role, r.fork.session if r.fork else None) for r in rows.rows] == [
+            ("user", None),
+            ("fork", "france-fork"),
+        ]
+        await pilot.press("down")
+        preview = app.screen.query_one("#tree-preview")
+        await wait_for(pilot, lambda: "france-fork" in str(preview.render()))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TreeScreen))
+        await wait_for(
+            pilot,
+            lambda: (
+                app.chat.controller.session is not None
+                and app.chat.controller.session.id == fork.id
+            ),
+        )
+        assert stored(app).parent is not None and stored(app).parent.session == parent.id
