@@ -143,8 +143,7 @@ async def test_the_offline_model_notice_is_shown_once_then_folds_into_the_status
         await wait_for(pilot, lambda: note.display)
         assert "tiny offline model" in str(note.render())
         await send(pilot, "hello")
-        await pilot.pause()
-        assert not note.display
+        await wait_for(pilot, lambda: not note.display)
         bar = app.chat.query_one(StatusBar)
         assert str(bar.render()).startswith(" ⚠ local/gemma3-270m ")
         assert bar.tooltip is not None and "not for real work" in str(bar.tooltip)
@@ -153,6 +152,7 @@ async def test_the_offline_model_notice_is_shown_once_then_folds_into_the_status
 
     again = app_on(lambda: ws, Start(mode="continue"))
     async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(again.screen, ChatScreen))  # built by a worker
         await wait_for(pilot, lambda: again.chat.controller.session is not None)
         await pilot.pause(0.2)
         assert not again.chat.query_one("#model-note", Static).display
