@@ -120,7 +120,7 @@ def session_records(n: int, turns: int, text: Text, start: float) -> tuple[list[
 
 
 def _numbered(record: Record, seq: int) -> Record:
-    from chatcli.session.records import with_seq
+    from chatcli.session.numbering import with_seq
 
     return with_seq(record, seq)
 

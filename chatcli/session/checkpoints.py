@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from chatcli.session.numbering import with_seq
 from chatcli.session.records import (
     CheckpointRecord,
     MetaRecord,
     Record,
     SessionRecord,
     StateRecord,
-    with_seq,
 )
 from chatcli.session.replay import Node, View, chain_digest, view_digest, walk
 

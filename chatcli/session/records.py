@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -380,24 +380,3 @@ def to_dict(record: Record) -> dict[str, Any]:
     """The record as plain JSON-ready data (what a line holds)."""
     data: dict[str, Any] = _adapter().dump_python(record, mode="json", exclude_none=True)
     return data
-
-
-def with_seq(record: Record, seq: int) -> Record:
-    """A copy of `record` numbered `seq`.
-
-    Field by field rather than `dataclasses.replace`, which costs twice as much
-    on every append; records have no `__post_init__` that a copy would skip."""
-    cls = type(record)
-    copy = object.__new__(cls)
-    for name in cls.__slots__:
-        _set(copy, name, getattr(record, name))
-    _set(copy, "seq", seq)
-    return copy
-
-
-_set = object.__setattr__  # records are frozen
-
-
-def numbered(records: Sequence[Record], after: int) -> list[Record]:
-    """`records` numbered `after + 1`, `after + 2`, …; one already numbered so is kept."""
-    return [r if r.seq == seq else with_seq(r, seq) for seq, r in enumerate(records, after + 1)]

@@ -22,6 +22,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from chatcli.errors import ChatcliError
+from chatcli.session.numbering import with_seq
 from chatcli.session.records import (
     BadLine,
     CheckpointRecord,
@@ -31,7 +32,6 @@ from chatcli.session.records import (
     SessionRecord,
     dump_line,
     parse_line,
-    with_seq,
 )
 from chatcli.session.replay import ReplayError, Snapshot, View, chain_digest, view_digest
 

@@ -19,6 +19,7 @@ from chatcli.session import branching
 from chatcli.session.checkpoints import checkpoint_at, checkpoint_of, fork_lines
 from chatcli.session.entries import Entry, EntryType, append_entry, entries, initial_state
 from chatcli.session.ids import check_id, new_id
+from chatcli.session.numbering import numbered
 from chatcli.session.records import (
     BranchRecord,
     ChatMessage,
@@ -32,7 +33,6 @@ from chatcli.session.records import (
     SessionRecord,
     StateRecord,
     Status,
-    numbered,
     utc_now,
 )
 from chatcli.session.replay import Node, ReplayError, Snapshot, View, replay

@@ -22,7 +22,8 @@ from chatcli.errors import (
 )
 from chatcli.private_files import check_dir, private_dir
 from chatcli.session.ids import check_id, is_id
-from chatcli.session.records import Record, SessionRecord, dump_line, numbered, with_seq
+from chatcli.session.numbering import numbered, with_seq
+from chatcli.session.records import Record, SessionRecord, dump_line
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from chatcli.errors import CorruptLog, SessionExists, SessionNotFound
 from chatcli.session.ids import check_id
-from chatcli.session.records import Record, SessionRecord, with_seq
+from chatcli.session.numbering import with_seq
+from chatcli.session.records import Record, SessionRecord
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize

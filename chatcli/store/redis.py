@@ -49,7 +49,8 @@ from chatcli.errors import (
     StoreUnavailable,
 )
 from chatcli.session.ids import check_id, is_id
-from chatcli.session.records import Record, SessionRecord, dump_line, with_seq
+from chatcli.session.numbering import with_seq
+from chatcli.session.records import Record, SessionRecord, dump_line
 from chatcli.session.replay import ReplayError, replay
 from chatcli.session.store import Appended, Cursor, Make
 from chatcli.session.summary import SessionSummary, summarize
