@@ -40,3 +40,22 @@ async def test_a_long_reply_is_split_into_segments_that_add_up(
         )
         assert app.chat.controller.session is not None
         assert app.chat.controller.session.messages[-1].content == "".join(pieces)
+
+
+async def test_text_written_after_the_widget_is_gone_is_kept_and_raises_nothing() -> None:
+    from textual.app import App, ComposeResult
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield StreamedMarkdown()
+
+    app = One()
+    async with app.run_test() as pilot:
+        body = app.query_one(StreamedMarkdown)
+        await body.write("First paragraph.\n\n")
+        await body.remove()
+        await pilot.pause()
+        long = "A paragraph that goes on. " * 20 + "\n\n"
+        for _ in range(SEGMENT_CHARS // len(long) + 2):  # past a segment's end: a new one
+            await body.write(long)
+        assert body.text.startswith("First paragraph.\n\n") and body.text.endswith(long)

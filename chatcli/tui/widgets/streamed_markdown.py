@@ -86,6 +86,9 @@ class StreamedMarkdown(Vertical):
         if not text:
             return
         combined = self._text + text
+        if not self.is_attached:  # removed, or the app is closing: keep the text, show nothing
+            self._text = combined
+            return
         cut = None
         if len(combined) - self._segment_start > SEGMENT_CHARS:
             cut = safe_break(combined, max(len(self._text), self._segment_start + 1))
@@ -99,7 +102,7 @@ class StreamedMarkdown(Vertical):
             segment = markdown("", classes="message-body segment")
             await self.mount(segment)
             self._segment_start = cut
-            if tail:
+            if tail and segment.is_attached:  # not mounted when the app began to close
                 await segment.append(tail)
         self._text = combined
 
