@@ -101,6 +101,7 @@ def _drain(fd: int) -> None:
 
 def chatcli_env(data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATCLI_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's install keeps its bytecode
     env.update(
         CHATCLI_DATA_DIR=str(data),
         CHATCLI_CONFIG_DIR=str(data / "config"),

@@ -130,6 +130,8 @@ class ChatScreen(Screen[None]):
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # classes set before the widgets mount cost nothing; set after, they restyle them all
+        self._apply_panes(Panes.for_width(self.app.size.width, self.controller.ui.panes))
         with Horizontal(id="main"):
             yield SessionsSidebar(self._list_sessions, clock=self.clock, id="sidebar")
             with Vertical(id="center"):
@@ -170,7 +172,9 @@ class ChatScreen(Screen[None]):
         self.call_after_refresh(self._painted)
 
     def on_resize(self, event: Resize) -> None:
-        self._apply_panes(Panes.for_width(event.size.width, self.controller.ui.panes))
+        panes = Panes.for_width(event.size.width, self.controller.ui.panes)
+        if panes != self._panes:
+            self._apply_panes(panes)
 
     def _apply_panes(self, panes: Panes) -> None:
         self._panes = panes

@@ -40,6 +40,8 @@ PAGE = 40
 when scrolling back to the top."""
 FILL = 8
 """Messages mounted per step while filling in, so keys are never kept waiting long."""
+FILL_AFTER = 0.05
+"""Seconds after a conversation is shown before filling in begins (its paint comes first)."""
 AROUND = (6, 14)
 """Messages mounted before and after the one `show_at` shows."""
 
@@ -112,8 +114,8 @@ class Conversation(VerticalScroll):
         if shared < self._start or new_depth - shared > FIRST:
             await self._reset(max(0, new_depth - FIRST))
             shared = self._start
-            if self._start > 0:
-                self.call_after_refresh(self._fill)
+            if self._start > 0:  # once the newest messages are on the terminal
+                self.set_timer(FILL_AFTER, self._fill)
         else:
             stale = self._blocks[shared - self._start :]
             if stale:
@@ -158,9 +160,11 @@ class Conversation(VerticalScroll):
 
     async def _fill(self) -> None:
         """After the first paint, mount earlier messages a few at a time, up to PAGE."""
+        if self._end is not None:  # a window around a search hit came first: it pages itself
+            return
         if self._start > 0 and len(self._blocks) < PAGE and not self._paging:
             self._paging = True
-            await self.load_earlier(min(FILL, PAGE - len(self._blocks)))
+            await self.load_earlier(min(FILL, PAGE - len(self._blocks)), filling=True)
             if self._start > 0 and len(self._blocks) < PAGE:
                 self.call_after_refresh(self._fill)
 
@@ -326,11 +330,12 @@ class Conversation(VerticalScroll):
             self._paging = True
             self.call_later(self.load_later)
 
-    async def load_earlier(self, count: int = PAGE) -> None:
-        """Mount `count` messages before the oldest one shown."""
+    async def load_earlier(self, count: int = PAGE, *, filling: bool = False) -> None:
+        """Mount `count` messages before the oldest one shown (`filling`: unless a window
+        around a search hit took their place meanwhile)."""
         try:
             async with self._lock:
-                if self._start == 0 or not self._blocks:
+                if self._start == 0 or not self._blocks or (filling and self._end is not None):
                     return
                 lo = max(0, self._start - count)
                 older = chain_slice(self._head, lo, self._start)
