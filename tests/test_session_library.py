@@ -60,6 +60,23 @@ def test_create_with_a_state_records_it_as_the_first_state_line_by_create(store:
     assert again.state.items == ["bread"] and again.view.state_record == first
 
 
+class Strict(BaseModel):
+    """A state type no cart is: it requires a field a cart does not have."""
+
+    budget: int
+
+
+def test_a_state_read_as_the_wrong_type_is_refused_in_one_sentence(store: Store) -> None:
+    Session.create(store, session_id="cart", state=Cart(items=["bread"]))
+    wrong = Session.load(store, "cart", Strict)
+
+    with pytest.raises(ChatcliError) as caught:
+        _ = wrong.state
+    assert str(caught.value).startswith("Session 'cart' holds a state that is not a Strict: ")
+    assert caught.value.hint == "Open it with the state type it was made with."
+    assert Session.load(store, "cart", Cart).state.items == ["bread"], "nothing was changed"
+
+
 def test_create_without_a_state_writes_only_the_session_line(store: Store) -> None:
     session = Session.create(store, session_id="plain")
 

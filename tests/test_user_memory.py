@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chatcli.errors import CorruptLog
+from chatcli.errors import ChatcliError, CorruptLog
 from chatcli.session import Session, Store
 from chatcli.session.records import MemoryRecord, StateChange, dump_line
 from chatcli.session.user_memory import USER_LOG, UserMemory, check_key, verify_memory
@@ -51,6 +52,21 @@ def test_every_change_keeps_its_provenance_and_nothing_is_overwritten(user_store
     assert (lisbon.by, lisbon.session, lisbon.message) == ("tool:remember", "s1", 4)
     assert lisbon.changes == [StateChange(path="facts.city", new="Lisbon")]
     assert [r.seq for r in again.history()] == [2, 3, 4]
+
+
+def test_memory_read_as_the_wrong_type_is_refused_in_one_sentence(user_store: Store) -> None:
+    from pydantic import BaseModel
+
+    class Strict(BaseModel):
+        budget: int
+
+    UserMemory(user_store).set("name", "Ada", by="cli")
+    wrong: UserMemory[Strict] = UserMemory(user_store, Strict)
+    wrong.refresh()
+    with pytest.raises(ChatcliError) as caught:
+        _ = wrong.state
+    assert re.fullmatch(r"User memory at .+ is not a Strict: .+\.", caught.value.message)
+    assert caught.value.hint == "Open it with the state type it was made with."
 
 
 def test_undo_walks_back_one_change_at_a_time_as_new_lines(user_store: Store) -> None:

@@ -6,10 +6,9 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, cast, overload
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from chatcli.errors import (
-    ChatcliError,
     CheckpointNotFound,
     CorruptLog,
     SessionExists,
@@ -36,7 +35,7 @@ from chatcli.session.records import (
     utc_now,
 )
 from chatcli.session.replay import Node, ReplayError, Snapshot, View, replay
-from chatcli.session.state import Memory, diff_state
+from chatcli.session.state import Memory, diff_state, validated
 from chatcli.session.store import Cursor, Store
 from chatcli.session.tree import Fork, Tree, build_tree
 
@@ -183,14 +182,7 @@ class Session(Generic[S]):
         return value
 
     def _validate_state(self, data: dict[str, Any]) -> S:
-        try:
-            return self.state_type.model_validate(data)
-        except ValidationError as exc:
-            raise ChatcliError(
-                f"Session {self.id!r} holds a state that is not a {self.state_type.__name__}: "
-                f"{exc.errors(include_url=False)[0]['msg']}.",
-                "Open it with the state type it was made with.",
-            ) from None
+        return validated(self.state_type, data, f"Session {self.id!r} holds a state that")
 
     @overload
     def entries(self, type: type[R]) -> list[R]: ...

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from chatcli.errors import ChatcliError
 from chatcli.session.records import StateChange
+
+S = TypeVar("S", bound=BaseModel)
 
 
 class Memory(BaseModel):
@@ -14,6 +17,18 @@ class Memory(BaseModel):
 
     facts: dict[str, str] = Field(default_factory=dict)
     """Named facts, set by the `remember` tool and removed by `forget`."""
+
+
+def validated(state_type: type[S], data: dict[str, Any], holder: str) -> S:
+    """`data` as a `state_type`; ChatcliError, one sentence beginning with `holder` (what
+    holds the state), when it is not one."""
+    try:
+        return state_type.model_validate(data)
+    except ValidationError as exc:
+        raise ChatcliError(
+            f"{holder} is not a {state_type.__name__}: {exc.errors(include_url=False)[0]['msg']}.",
+            "Open it with the state type it was made with.",
+        ) from None
 
 
 def diff_state(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[StateChange]:

@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from chatcli.errors import ChatcliError, CorruptLog, SessionExists, SessionNotFound
 from chatcli.session.records import MemoryRecord, Record, SessionRecord, StateChange
-from chatcli.session.state import Memory, diff_state
+from chatcli.session.state import Memory, diff_state, validated
 from chatcli.session.store import Cursor, Store
 from chatcli.session.verify import Problem
 
@@ -323,14 +323,7 @@ class UserMemory(Generic[S]):
         return fresh
 
     def _validate(self, data: dict[str, Any]) -> S:
-        try:
-            return self.state_type.model_validate(data)
-        except ValidationError as exc:
-            raise ChatcliError(
-                f"User memory at {self.location} is not a {self.state_type.__name__}: "
-                f"{exc.errors(include_url=False)[0]['msg']}.",
-                "Open it with the state type it was made with.",
-            ) from None
+        return validated(self.state_type, data, f"User memory at {self.location}")
 
 
 def _applied(state: dict[str, Any], record: MemoryRecord) -> dict[str, Any]:
