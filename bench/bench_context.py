@@ -37,17 +37,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 MODEL = "openai/test-model"
 KEY = "sk-bench-context"
-FILLER = (
-    "The harbour was quiet that morning, and the ferries waited at their moorings while "
-    "the fishmongers set out the day's catch on beds of crushed ice. A gull watched from "
-    "the lamp post. Somebody was whistling an old tune near the customs house, and the "
-    "smell of coffee drifted over from the kiosk by the pier where the taxis queue."
-)
 
 
 def turn_text(n: int) -> str:
-    """About 400 characters, as in tests/test_long_sessions.py."""
-    return f"Turn {n}. {FILLER}"[:420]
+    """About 400 characters, as tests/test_long_sessions.py sends (its word for turn 1 too)."""
+    from tests.test_long_sessions import turn_text as text
+
+    return text(n)
 
 
 class TimedModel:

@@ -310,3 +310,39 @@ async def test_a_real_engine_killed_mid_reply_is_one_sentence_and_comes_back(
     events = [event async for event in model.stream(local.LOCAL_MODEL, ADA)]
     assert "Ada" in "".join(e.text for e in events if isinstance(e, TextDelta))
     assert engine.pid not in (None, first)
+
+
+@pytest.mark.local_model
+async def test_a_long_offline_session_compacts_instead_of_dropping_turns(
+    engine: LocalEngine, tmp_path: Path
+) -> None:
+    """Issue 12 §6: the engine's own context size is the window, and chatcli fits every
+    request to it (the engine refuses a prompt too long for it, as the test above shows)."""
+    from chatcli.chat.agent import load_agent
+    from chatcli.chat.engine import ChatEngine
+    from chatcli.chat.events import Compacted, ContextNote, TurnFailed
+    from chatcli.llm.context_window import ModelSizes
+    from chatcli.session import Session
+    from chatcli.store import JsonlStore
+
+    sizes = ModelSizes(local=engine)
+    window = sizes.window(local.LOCAL_MODEL)
+    assert (window.tokens, window.source) == (engine.n_ctx, "offline engine")
+    session = Session.create(JsonlStore(tmp_path / "sessions"), session_id="offline-long")
+    chat = ChatEngine(
+        session,
+        LiteLLMModel(local=engine, timeout=120.0),
+        model_name=local.LOCAL_MODEL,
+        agent=load_agent("default", tmp_path / "agents"),
+        sizes=sizes,
+    )
+    notes = "The lighthouse keeper logged the weather, the ships and the gulls. " * 12
+    said = [f"Log {n}: {notes}" for n in range(10)]  # about 200 tokens a turn
+    seen: list[object] = []
+    for text in said:
+        seen += [event async for event in chat.send(text)]
+
+    assert not [e for e in seen if isinstance(e, TurnFailed | ContextNote)], seen
+    assert [e for e in seen if isinstance(e, Compacted)], "the session was compacted"
+    assert [m.content for m in session.messages if m.role == "user"] == said, "all kept"
+    assert session.view.compaction is not None and session.view.compaction.summary
