@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from chatcli.chat.workspace import Workspace
 from chatcli.session import Session
 from chatcli.tui.screens.chat_screen import ChatScreen
 from chatcli.tui.screens.resume_screen import ResumeScreen
 from chatcli.tui.start import Start
+from chatcli.tui.widgets import conversation as conversation_module
 from chatcli.tui.widgets.checkpoint_rows import CheckpointRows
 from chatcli.tui.widgets.conversation import PAGE, Conversation
 from chatcli.tui.widgets.notes import EarlierMarker
@@ -195,8 +198,9 @@ async def test_sidebar_rows_tell_sessions_apart(
 
 
 async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
-    make_app: Any, workspace: Workspace
+    make_app: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(conversation_module, "FILL_AFTER", 0.001)  # as on a slow first layout
     session = workspace.new_session(title="long")
     for n in range(150):
         session.add_message("user" if n % 2 == 0 else "assistant", f"message {n}")
@@ -205,6 +209,10 @@ async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
         conversation = app.chat.query_one(Conversation)
         await wait_for(pilot, lambda: len(conversation.blocks) == PAGE)
         assert shown(app)[-1] == "message 149" and shown(app)[0] == f"message {150 - PAGE}"
+        await pilot.pause(0.1)
+        newest, top = conversation.blocks[-1].virtual_region, conversation.scroll_y
+        bottom = top + conversation.scrollable_content_region.height
+        assert top <= newest.y and newest.bottom <= bottom, "filling in keeps the newest in view"
         assert app.chat.query_one(EarlierMarker).display
         conversation.scroll_home(animate=False, immediate=True)
         await wait_for(pilot, lambda: len(conversation.blocks) >= 2 * PAGE)

@@ -41,7 +41,7 @@ when scrolling back to the top."""
 FILL = 8
 """Messages mounted per step while filling in, so keys are never kept waiting long."""
 FILL_AFTER = 0.05
-"""Seconds after a conversation is shown before filling in begins (its paint comes first)."""
+"""Seconds after a conversation is painted before filling in begins (layout comes first)."""
 AROUND = (6, 14)
 """Messages mounted before and after the one `show_at` shows."""
 
@@ -115,7 +115,7 @@ class Conversation(VerticalScroll):
             await self._reset(max(0, new_depth - FIRST))
             shared = self._start
             if self._start > 0:  # once the newest messages are on the terminal
-                self.set_timer(FILL_AFTER, self._fill)
+                self.call_after_refresh(self.set_timer, FILL_AFTER, self._fill)
         else:
             stale = self._blocks[shared - self._start :]
             if stale:
