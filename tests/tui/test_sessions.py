@@ -212,7 +212,9 @@ async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
         await pilot.pause(0.1)
         newest, top = conversation.blocks[-1].virtual_region, conversation.scroll_y
         bottom = top + conversation.scrollable_content_region.height
-        assert top <= newest.y and newest.bottom <= bottom, "filling in keeps the newest in view"
+        assert top <= newest.y and newest.bottom <= bottom, (
+            f"filling in keeps the newest in view: {top}/{conversation.max_scroll_y}"
+        )
         assert app.chat.query_one(EarlierMarker).display
         conversation.scroll_home(animate=False, immediate=True)
         await wait_for(pilot, lambda: len(conversation.blocks) >= 2 * PAGE)

@@ -341,7 +341,8 @@ class Conversation(VerticalScroll):
                 older = chain_slice(self._head, lo, self._start)
                 first = self._blocks[0]
                 offset = first.virtual_region.y - self.scroll_y
-                at_end = self.scroll_y >= self.max_scroll_y
+                # not laid out yet: nothing was read, so there is no place to keep
+                at_end = self.scroll_y >= self.max_scroll_y or not first.virtual_region.height
                 blocks = [
                     MessageBlock(
                         m,
