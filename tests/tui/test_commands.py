@@ -304,6 +304,17 @@ async def test_f1_and_slash_help_show_every_binding(make_app: Any) -> None:
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_f1_at_100_columns_shows_every_id_whole(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 36)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.pause()
+        table = app.screen.query_one("#help-table", DataTable)
+        right_edge = sum(c.get_render_width(table) for c in table.columns.values())
+        assert right_edge <= table.scrollable_content_region.width  # nothing cut, Id included
+
+
 async def test_f1_at_80x24_shows_what_each_key_does_and_the_whole_hint(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -224,6 +224,27 @@ async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
         assert shown(app)[0] == f"message {150 - 2 * PAGE}"
 
 
+async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(
+    make_app: Any, workspace: Workspace
+) -> None:
+    session = workspace.new_session(title="long")
+    for n in range(60):
+        session.add_message("user" if n % 2 == 0 else "assistant", f"message {n}")
+    app = make_app(Start(mode="resume", session_id=session.id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        conversation = app.chat.query_one(Conversation)
+        await wait_for(pilot, lambda: len(conversation.blocks) == PAGE)
+        await wait_for(pilot, lambda: conversation.scroll_y == conversation.max_scroll_y > 0)
+        end = conversation.scroll_y
+        assert app.focused is app.chat.query_one(PromptInput)
+        await pilot.press("pageup")
+        await wait_for(pilot, lambda: conversation.scroll_y < end, what="scrolled up")
+        assert end - conversation.scroll_y >= conversation.scrollable_content_region.height - 2
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: conversation.scroll_y == end, what="back at the end")
+        assert app.focused is app.chat.query_one(PromptInput), "typing goes on in the prompt"
+
+
 async def test_the_panes_the_person_showed_are_shown_again_after_a_restart(
     make_app: Any, workspace: Workspace
 ) -> None:

@@ -87,6 +87,22 @@ COMMANDS: tuple[Command, ...] = (
         where="prompt",
         action="history_forward",
     ),
+    Command(
+        "scroll-up",
+        "pageup",
+        "Page up",
+        "Scroll the conversation up a page (earlier messages load at the top)",
+        where="prompt",
+        action="scroll_conversation(-1)",
+    ),
+    Command(
+        "scroll-down",
+        "pagedown",
+        "Page down",
+        "Scroll the conversation down a page",
+        where="prompt",
+        action="scroll_conversation(1)",
+    ),
     # -- the chat screen --
     Command("cancel", "escape", "Stop", "Stop the reply (kept, marked interrupted)", show=True),
     Command(

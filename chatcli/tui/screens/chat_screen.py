@@ -275,6 +275,14 @@ class ChatScreen(Screen[None]):
             self.open_session(event.session_id)
         self.prompt.focus()
 
+    @on(PromptInput.ScrollAsked)
+    def _scroll_asked(self, event: PromptInput.ScrollAsked) -> None:
+        conversation = self.conversation
+        if event.pages < 0:
+            conversation.scroll_page_up(animate=False)
+        else:
+            conversation.scroll_page_down(animate=False)
+
     @on(MemoryRows.Asked)
     def _memory_asked(self, event: MemoryRows.Asked) -> None:
         self.actions.memory.asked(event.action, event.entry)

@@ -2,8 +2,8 @@
 
 The columns run from most to least needed: the key, its slash command, what it
 does (wrapped to the room left, so a narrow terminal never cuts it), then the
-id for remapping in config, which a narrow terminal may cut (the table
-scrolls sideways and the hint names the config key).
+id for remapping in config: whole from 100 columns or so, cut on a narrower
+terminal (the table scrolls sideways and the hint names the config key).
 """
 
 from __future__ import annotations
@@ -51,9 +51,11 @@ class HelpScreen(ModalScreen[None]):
         ]
         key_width = max(len(key) for keys, *_ in rows for key in keys)
         usage_width = max(len(usage) for _, usage, _, _ in rows)
+        id_width = max(len(command_id) for *_, command_id in rows)
         # The dialog's borders and padding, and two cells of padding per column.
         room = self.app.size.width - _DIALOG_CHROME - key_width - usage_width - 3 * _CELL_PAD
-        width = max(_MIN_TEXT, room)
+        with_ids = room - id_width - _CELL_PAD  # what is left when the ids fit too
+        width = with_ids if with_ids >= _ROOMY_TEXT else max(_MIN_TEXT, room)
         for keys, usage, text, command_id in rows:
             lines = textwrap.wrap(text, width) or [""]
             table.add_row(
@@ -74,3 +76,6 @@ _CELL_PAD = 2
 
 _MIN_TEXT = 20
 """Never wrap a description narrower than this."""
+
+_ROOMY_TEXT = 30
+"""With this much room for descriptions beside the ids, the ids are never cut."""

@@ -1,6 +1,7 @@
 """PromptInput: the multi-line prompt. Enter sends; Ctrl+J (or Shift+Enter) adds a line.
 
 Up on an empty prompt walks back through earlier prompts; Down walks forward.
+PageUp and PageDown scroll the conversation above (`ScrollAsked`).
 Typing `/` offers the slash commands that fit (`CompletionsChanged`): Up and
 Down choose, Tab or Enter takes one, Esc closes the list.
 """
@@ -147,6 +148,18 @@ class PromptInput(TextArea):
         """Earlier prompts of this session, oldest first."""
         self.prompts = list(prompts)
         self._recall = None
+
+    # -- the conversation above ------------------------------------------------
+
+    class ScrollAsked(Message):
+        """PageUp / PageDown in the prompt: scroll the conversation by `pages`."""
+
+        def __init__(self, pages: int) -> None:
+            super().__init__()
+            self.pages = pages
+
+    def action_scroll_conversation(self, pages: int) -> None:
+        self.post_message(self.ScrollAsked(pages))
 
     # -- history -------------------------------------------------------------
 
