@@ -13,6 +13,7 @@ from chatcli.cli.errors import run_safely
 from chatcli.cli.lazy_group import LazyGroup
 
 if TYPE_CHECKING:
+    from chatcli.chat.workspace import Workspace
     from chatcli.cli.flags import Flags
 
 # `ask`, `memory` and `sessions` load when run (or listed by --help): the TUI's first paint
@@ -105,9 +106,13 @@ def _open_tui(flags: Flags, cont: bool, resume: str | None) -> None:
         "continue" if cont else "pick" if resume == "" else "resume" if resume else "new"
     )
     start = Start(mode=mode, session_id=resume or None, model=flags.model, agent=flags.agent)
-    from chatcli.cli.wiring import workspace
 
-    app = ChatApp(WorkspaceFactory(lambda: workspace(flags)), start=start)
+    def build() -> Workspace:  # in the app's start-up thread: config and pydantic load there
+        from chatcli.cli.wiring import workspace
+
+        return workspace(flags)
+
+    app = ChatApp(WorkspaceFactory(build), start=start)
     app.run()
     if app.failure is not None:
         raise app.failure  # one sentence on stderr (run_safely), exit code 1
