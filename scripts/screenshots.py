@@ -38,6 +38,7 @@ SHOTS: dict[str, tuple[str, tuple[int, int] | None]] = {
     "tree": ("tree", (120, 36)),
     "tree-80x24": ("tree", (80, 24)),
     "versions": ("versions", (120, 36)),
+    "compacted": ("compacted", (120, 36)),
 }
 """File name → (scene, terminal size)."""
 
@@ -46,6 +47,7 @@ ALL_SCENES = {
     "search": scenes.search_screen,
     "tree": tree_scenes.tree_screen,
     "versions": tree_scenes.versions,
+    "compacted": scenes.compacted,
 }
 """Every scene a picture can come from: the snapshot tests' scenes and the features' own."""
 
