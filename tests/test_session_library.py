@@ -77,6 +77,23 @@ def test_a_state_read_as_the_wrong_type_is_refused_in_one_sentence(store: Store)
     assert Session.load(store, "cart", Cart).state.items == ["bread"], "nothing was changed"
 
 
+def test_a_typed_state_opened_as_memory_keeps_its_fields_when_a_fact_is_remembered(
+    store: Store,
+) -> None:
+    """`chatcli ask -s` opens any session with the default state: `remember` there must not
+    drop what another state type put in it."""
+    Session.create(store, session_id="cart-mem", state=Cart(items=["bread"]))
+    session = Session.load(store, "cart-mem")  # as Memory
+    session.update_state(
+        lambda m: m.model_copy(update={"facts": {**m.facts, "name": "Ada"}}), "tool:remember"
+    )
+
+    again = Session.load(store, "cart-mem")
+    assert again.view.state == {"items": ["bread"], "facts": {"name": "Ada"}}
+    assert Session.load(store, "cart-mem", Cart).state.items == ["bread"]
+    assert [(c.path, c.new) for c in again.view.state_record.changes] == [("facts.name", "Ada")]
+
+
 def test_create_without_a_state_writes_only_the_session_line(store: Store) -> None:
     session = Session.create(store, session_id="plain")
 

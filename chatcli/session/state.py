@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatcli.errors import ChatcliError
 from chatcli.session.records import StateChange
@@ -13,7 +13,11 @@ S = TypeVar("S", bound=BaseModel)
 
 
 class Memory(BaseModel):
-    """The default state: facts the model chose to remember."""
+    """The default state: facts the model chose to remember. Fields it does not name are
+    kept as they are (a session made with another state type, opened as Memory, keeps
+    them when a fact is remembered)."""
+
+    model_config = ConfigDict(extra="allow")
 
     facts: dict[str, str] = Field(default_factory=dict)
     """Named facts, set by the `remember` tool and removed by `forget`."""
