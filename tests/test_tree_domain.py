@@ -67,16 +67,19 @@ def test_a_switch_checkpoints_the_view_it_leaves(session: Session[Any]) -> None:
 
 
 def test_a_branch_brings_back_the_state_it_had(session: Session[Any]) -> None:
-    session.update_state(lambda s: s.model_copy(update={"facts": {"city": "Lisbon"}}))
+    lisbon = session.update_state(lambda s: s.model_copy(update={"facts": {"city": "Lisbon"}}))
     q2, _ = turn(session, "q2", "a2")
-    session.update_state(lambda s: s.model_copy(update={"facts": {"city": "Porto"}}))
+    porto = session.update_state(lambda s: s.model_copy(update={"facts": {"city": "Porto"}}))
     branching.start_regeneration(session)
     assert session.view.state["facts"] == {"city": "Lisbon"}, "as it was when q2 was asked"
+    assert session.view.state_record == lisbon, "and the line that wrote it (its provenance)"
     session.add_message("assistant", "a2b")
     tree = session.tree()
     old = tree.nodes[q2].children[0]
     session.switch(old)
     assert session.view.state["facts"] == {"city": "Porto"}
+    assert session.view.state_record == porto
+    assert Session.load(session.store, "t").view.state_record == porto, "the same on replay"
 
 
 def test_rows_fold_runs_and_show_forks(session: Session[Any]) -> None:
