@@ -235,7 +235,38 @@ def test_a_damaged_memory_line_is_one_sentence_and_doctor_names_it(tmp_path: Pat
     log = tmp_path / "data" / "memory" / "user.jsonl"
     with open(log, "ab") as fh:
         fh.write(b"not json\n")
-    assert_one_error_line(memory(env, "list"), "user.jsonl:3", "by hand")
+    assert_one_error_line(memory(env, "list"), "user.jsonl:3", "doctor --repair")
     report = invoke(["sessions", "doctor"], env)
     assert report.code == 1 and "user.jsonl:3: not valid JSON" in report.stdout
     assert log.read_bytes().endswith(b"not json\n")  # nothing was changed
+
+
+def test_doctor_repair_sets_a_bad_memory_line_aside_and_keeps_every_byte(
+    tmp_path: Path,
+) -> None:
+    """Files only. A bad line in the middle, and an undo of a change that is not the last:
+    each gets a repair record; the changes around them still count."""
+    env = cli_env(tmp_path)
+    memory(env, "set", "name", "Ada").ok()
+    log = tmp_path / "data" / "memory" / "user.jsonl"
+    with open(log, "ab") as fh:
+        fh.write(b"not json\n")
+    memory_log = log.read_bytes()
+    lines = memory_log.splitlines()
+    set_city = json.loads(lines[1]) | {"seq": 4}
+    set_city["changes"] = [{"path": "facts.city", "old": None, "new": "Porto"}]
+    set_city.pop("state", None)
+    bad_undo = {**set_city, "seq": 5, "undoes": 2, "changes": []}
+    damaged = memory_log + b"".join(json.dumps(r).encode() + b"\n" for r in (set_city, bad_undo))
+    log.write_bytes(damaged)
+
+    fixed = invoke(["sessions", "doctor", "--repair"], env).ok().stdout
+    assert "user memory: repaired" in fixed and "User memory: no problem(s)." in fixed
+    assert "line 3 (9 bytes at offset" in fixed and "a repair record stands in for it" in fixed
+    kept = next(log.parent.glob("user.jsonl.before-repair-*"))
+    assert kept.read_bytes() == damaged, "every byte of the damaged log is kept"
+    facts = {e["key"]: e["value"] for e in memory(env, "list", "--json").ok().json()}
+    assert facts == {"name": "Ada", "city": "Porto"}
+    repaired = [json.loads(line) for line in log.read_bytes().splitlines()]
+    assert [r["type"] for r in repaired] == ["session", "memory", "repair", "memory", "repair"]
+    assert memory(env, "set", "job", "engineer").ok(), "memory takes new changes again"

@@ -79,7 +79,7 @@ def doctor(session_id: str | None, repair: bool) -> None:
 
 
 def _check_memory(store: Store, repair: bool) -> bool:
-    """Check the user-memory log like a session's (with --repair, move a torn tail aside);
+    """Check the user-memory log like a session's (with --repair, salvage it like one);
     whether problems are left."""
     from chatcli.cli.wiring import context
     from chatcli.session.user_memory import USER_LOG, verify_memory
@@ -95,6 +95,15 @@ def _check_memory(store: Store, repair: bool) -> bool:
         click.echo(str(problem))
     if repair and isinstance(memory, JsonlStore) and any(map(is_torn_tail, problems)):
         click.echo(f"user memory: moved the torn last line to {memory.move_torn_tail(USER_LOG)}")
+        problems = diagnose(memory, USER_LOG, verify_memory)
+    if repair and isinstance(memory, JsonlStore) and problems:
+        from chatcli.session.user_memory import MemoryView
+        from chatcli.store.repair import repair as salvage_log
+
+        done = salvage_log(memory, USER_LOG, verify_memory, MemoryView.start)
+        if done is not None:
+            for line in describe("user memory", done):
+                click.echo(line)
         problems = diagnose(memory, USER_LOG, verify_memory)
     click.echo(f"User memory: {len(problems) or 'no'} problem(s).")
     return bool(problems)

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from chatcli.errors import ChatcliError
 from chatcli.session.numbering import with_seq
@@ -62,14 +64,34 @@ class Salvage:
         return [f for f in self.fates if f.fate != "kept"]
 
 
-def salvage(data: bytes, session_id: str, kept: str) -> Salvage:
+class Replaying(Protocol):
+    """What replays a log line by line (a session's View, the user-memory log's view)."""
+
+    def apply(self, record: Record) -> None:
+        """Advance by one line; ReplayError if it makes no sense here."""
+        ...
+
+
+def _session_view(header: SessionRecord) -> Replaying:
+    view = View.start(header)
+    view.trust_chain = False  # the chain is what a salvage recomputes
+    return view
+
+
+def salvage(
+    data: bytes,
+    session_id: str,
+    kept: str,
+    start: Callable[[SessionRecord], Replaying] = _session_view,
+) -> Salvage:
     """Repair the complete lines of `data` (it must end with a newline, or be empty).
 
     `kept` names the file that will hold `data` unchanged; repair records point
-    into it. ChatcliError if a line needs a newer chatcli."""
+    into it; `start` replays the log from its first line (a session's View by
+    default). ChatcliError if a line needs a newer chatcli."""
     if data and not data.endswith(b"\n"):
         raise ValueError("move the torn last line aside before salvaging")
-    work = _Work(session_id, kept)
+    work = _Work(session_id, kept, start)
     offset = 0
     for number, raw in enumerate(data.split(b"\n")[:-1], start=1):
         work.line(number, raw, offset)
@@ -81,12 +103,15 @@ def salvage(data: bytes, session_id: str, kept: str) -> Salvage:
 
 
 class _Work:
-    def __init__(self, session_id: str, kept: str) -> None:
+    def __init__(
+        self, session_id: str, kept: str, start: Callable[[SessionRecord], Replaying]
+    ) -> None:
         self.session_id = session_id
         self.kept = kept
+        self.start = start
         self.out: list[bytes] = []
         self.fates: list[LineFate] = []
-        self.view: View | None = None
+        self.view: Replaying | None = None
         self.lost_header: tuple[int, int, bytes, str] | None = None
 
     def line(self, number: int, raw: bytes, offset: int) -> None:
@@ -137,16 +162,14 @@ class _Work:
         if record.seq != 1 or record.id != self.session_id:
             fate, reason = "renumbered", f"the session line said seq {record.seq}, id {record.id!r}"
             record = dataclasses.replace(record, seq=1, id=self.session_id)
-        self.view = View.start(record)
-        self.view.trust_chain = False
+        self.view = self.start(record)
         line = raw + b"\n" if fate == "kept" else dump_line(record)
         self.emit(line, LineFate(1, offset, length, fate, reason))
 
     def header(self, lost: tuple[int, int, bytes, str] | None) -> None:
         """A new session line for this id, standing in for a missing or unreadable one."""
         header = SessionRecord(seq=1, id=self.session_id, title="(repaired)")
-        self.view = View.start(header)
-        self.view.trust_chain = False
+        self.view = self.start(header)
         self.lost_header = lost
         offset, length = (lost[0], lost[1]) if lost else (0, 0)
         reason = lost[3] if lost else "the file was empty"
@@ -171,7 +194,7 @@ class _Work:
         self.emit(dump_line(record), fate)
 
     def redigest(self, record: CheckpointRecord) -> CheckpointRecord:
-        assert self.view is not None
+        assert isinstance(self.view, View)  # only a session's view takes checkpoints
         snap = self.view.snapshots[record.id]
         digest, chain = view_digest(snap.head, snap.state), chain_digest(snap.head)
         if record.digest == digest and record.chain in (None, chain):

@@ -14,12 +14,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from chatcli.errors import ChatcliError, CorruptLog, SessionExists, SessionNotFound
-from chatcli.session.records import MemoryRecord, Record, SessionRecord, StateChange
+from chatcli.session.records import MemoryRecord, Record, RepairRecord, SessionRecord, StateChange
+from chatcli.session.replay import ReplayError
 from chatcli.session.state import Memory, diff_state, validated
 from chatcli.session.store import Cursor, Store
 from chatcli.session.verify import Problem
@@ -40,8 +41,8 @@ BY_WORDS = {
 
 
 DAMAGED_HINT = (
-    "The file was not changed; fix or remove that line by hand ('chatcli sessions doctor' "
-    "checks it; --repair sets only a torn last line aside here)."
+    "The file was not changed; run 'chatcli sessions doctor --repair', which sets the line "
+    "aside and keeps every byte of the file."
 )
 """What to do about a damaged user-memory log."""
 
@@ -58,13 +59,8 @@ def check_key(key: str) -> str:
     return key
 
 
-class MemoryReplayError(ValueError):
+class MemoryReplayError(ReplayError):
     """A memory line that is well-formed but makes no sense where it stands."""
-
-    def __init__(self, seq: int, reason: str) -> None:
-        super().__init__(f"line {seq}: {reason}")
-        self.seq = seq
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +101,21 @@ class MemoryView:
     undoable: list[int] = field(default_factory=list)
     """Seqs of changes not undone, oldest first: undo reverts the last."""
     _before: dict[int, dict[str, MemoryRecord | None]] = field(default_factory=dict)
+    repairs: list[RepairRecord] = field(default_factory=list)
+    """Lines `doctor --repair` set aside (each says where its bytes are kept)."""
     last_seq: int = 0
+
+    @classmethod
+    def start(cls, header: SessionRecord) -> MemoryView:
+        """The view after the log's first line (for `doctor --repair`'s salvage)."""
+        return cls(last_seq=header.seq)
 
     def apply(self, record: Record) -> None:
         """Advance by one line; MemoryReplayError if it makes no sense here."""
+        if isinstance(record, RepairRecord):  # a line set aside: the state is as it was
+            self.repairs.append(record)
+            self.last_seq = record.seq
+            return
         if not isinstance(record, MemoryRecord):
             raise MemoryReplayError(record.seq, f"a {record.type!r} line in the memory log")
         if record.undoes is not None:
@@ -319,7 +326,8 @@ class UserMemory(Generic[S]):
                 self.view.apply(record)
             except MemoryReplayError as exc:
                 raise CorruptLog(self.location, exc.seq, exc.reason, DAMAGED_HINT) from None
-            fresh.append(cast(MemoryRecord, record))
+            if isinstance(record, MemoryRecord):
+                fresh.append(record)
         return fresh
 
     def _validate(self, data: dict[str, Any]) -> S:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatcli.session.salvage import Salvage, salvage
-from chatcli.store.doctor import diagnose_bytes
+from chatcli.session.records import SessionRecord
+from chatcli.session.salvage import Replaying, Salvage, salvage
+from chatcli.session.verify import verify_records
+from chatcli.store.doctor import Verify, diagnose_bytes
 from chatcli.store.files import create_private, open_log, reported, sync_dir, temp_name
 from chatcli.store.jsonl import JsonlStore, aside_stamp
 
@@ -33,8 +36,16 @@ class Repaired:
     """Bytes of the damaged log (all of them are in `kept`)."""
 
 
-def repair(store: JsonlStore, session_id: str) -> Repaired | None:
-    """Salvage a log whose lines are all complete; None when it has no problem."""
+def repair(
+    store: JsonlStore,
+    session_id: str,
+    verify: Verify = verify_records,
+    start: Callable[[SessionRecord], Replaying] | None = None,
+) -> Repaired | None:
+    """Salvage a log whose lines are all complete; None when it has no problem.
+
+    `verify` and `start` check and replay it (a session's by default; the
+    user-memory log passes its own)."""
     path = store.path(session_id)
     with reported("repair", path), store.locked(session_id):
         fd, info = open_log(path, os.O_RDONLY, session_id)
@@ -42,11 +53,15 @@ def repair(store: JsonlStore, session_id: str) -> Repaired | None:
             data = os.pread(fd, info.st_size, 0)
         finally:
             os.close(fd)
-        if not diagnose_bytes(data, str(path), session_id):
+        if not diagnose_bytes(data, str(path), session_id, verify):
             return None
         kept = _kept_name(path)
-        result = salvage(data, session_id, kept.name)
-        left = diagnose_bytes(result.data, str(path), session_id)
+        result = (
+            salvage(data, session_id, kept.name, start)
+            if start is not None
+            else salvage(data, session_id, kept.name)
+        )
+        left = diagnose_bytes(result.data, str(path), session_id, verify)
         assert not left, f"a salvaged log still has problems: {left}"
         tmp = temp_name(path)
         try:
