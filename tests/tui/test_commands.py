@@ -304,13 +304,18 @@ async def test_f1_and_slash_help_show_every_binding(make_app: Any) -> None:
         assert isinstance(app.screen, HelpScreen)
 
 
+async def help_table(app: Any, pilot: Any) -> DataTable[Any]:
+    """F1's table, laid out."""
+    await pilot.press("f1")
+    assert isinstance(app.screen, HelpScreen)
+    await pilot.pause()
+    return app.screen.query_one("#help-table", DataTable)
+
+
 async def test_f1_at_100_columns_shows_every_id_whole(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(100, 36)) as pilot:
-        await pilot.press("f1")
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.pause()
-        table = app.screen.query_one("#help-table", DataTable)
+        table = await help_table(app, pilot)
         right_edge = sum(c.get_render_width(table) for c in table.columns.values())
         assert right_edge <= table.scrollable_content_region.width  # nothing cut, Id included
 
@@ -318,10 +323,7 @@ async def test_f1_at_100_columns_shows_every_id_whole(make_app: Any) -> None:
 async def test_f1_at_80x24_shows_what_each_key_does_and_the_whole_hint(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f1")
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.pause()
-        table = app.screen.query_one("#help-table", DataTable)
+        table = await help_table(app, pilot)
         labels = [str(c.label) for c in table.columns.values()]
         what = labels.index("What it does")
         right_edge = sum(

@@ -197,14 +197,19 @@ async def test_sidebar_rows_tell_sessions_apart(
         assert not lines[fork.id][1].endswith(fork.id[-6:])  # its title is its own
 
 
+def long_session(workspace: Workspace, messages: int) -> str:
+    """A session of `messages` messages, "message 0" first, user and assistant in turn."""
+    session = workspace.new_session(title="long")
+    for n in range(messages):
+        session.add_message("user" if n % 2 == 0 else "assistant", f"message {n}")
+    return session.id
+
+
 async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
     make_app: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(conversation_module, "FILL_AFTER", 0.001)  # as on a slow first layout
-    session = workspace.new_session(title="long")
-    for n in range(150):
-        session.add_message("user" if n % 2 == 0 else "assistant", f"message {n}")
-    app = make_app(Start(mode="resume", session_id=session.id))
+    app = make_app(Start(mode="resume", session_id=long_session(workspace, 150)))
     async with app.run_test(size=(100, 30)) as pilot:
         conversation = app.chat.query_one(Conversation)
         await wait_for(pilot, lambda: len(conversation.blocks) == PAGE)
@@ -227,10 +232,7 @@ async def test_a_long_session_mounts_one_page_and_loads_more_at_the_top(
 async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(
     make_app: Any, workspace: Workspace
 ) -> None:
-    session = workspace.new_session(title="long")
-    for n in range(60):
-        session.add_message("user" if n % 2 == 0 else "assistant", f"message {n}")
-    app = make_app(Start(mode="resume", session_id=session.id))
+    app = make_app(Start(mode="resume", session_id=long_session(workspace, 60)))
     async with app.run_test(size=(100, 30)) as pilot:
         conversation = app.chat.query_one(Conversation)
         await wait_for(pilot, lambda: len(conversation.blocks) == PAGE)
