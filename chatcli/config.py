@@ -101,7 +101,9 @@ def load_settings(paths: Paths, environ: Mapping[str, str]) -> Settings:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"])
+        named = next((e for e, k in ENV_KEYS.items() if k == where and environ.get(e)), None)
+        source = f"${named} (the environment)" if named else str(file)
         raise ConfigError(
-            f"Bad setting {where!r} in {file} or the environment: {err['msg']}.",
+            f"Bad setting {where!r} in {source}: {err['msg']}.",
             "Fix it; 'chatcli paths' shows where config lives.",
         ) from None

@@ -63,3 +63,16 @@ def test_a_bad_config_is_one_clear_sentence(tmp_path: Path, text: str, words: st
         load_settings(paths, {})
     sentence = caught.value.sentence()
     assert words in sentence and str(paths.config_file) in sentence and "\n" not in sentence
+
+
+def test_a_bad_variable_is_named_not_the_file(tmp_path: Path) -> None:
+    paths = resolve_paths(
+        {"CHATCLI_DATA_DIR": str(tmp_path / "d"), "CHATCLI_CONFIG_DIR": str(tmp_path / "c")}
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(paths, {"CHATCLI_CONTEXT_WINDOW": "lots"})
+    sentence = caught.value.sentence()
+    assert sentence.startswith(
+        "Bad setting 'context_window' in $CHATCLI_CONTEXT_WINDOW (the environment): "
+    )
+    assert str(paths.config_file) not in sentence and "\n" not in sentence
