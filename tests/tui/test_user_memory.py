@@ -191,4 +191,4 @@ async def test_a_damaged_memory_log_is_one_toast_and_the_window_goes_on(tmp_path
         await pilot.pause(1.2)  # the log is looked at every half second: no toast again
         assert sum("user.jsonl" in t for t in toasts(app)) == 1
         said = next(t for t in toasts(app) if "user.jsonl" in t)
-        assert "user.jsonl:3: not valid JSON" in said and "by hand" in said
+        assert "user.jsonl:3: not valid JSON" in said and "doctor --repair" in said
