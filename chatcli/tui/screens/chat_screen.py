@@ -40,7 +40,6 @@ from chatcli.tui.start import Start
 from chatcli.tui.support.clock import Clock
 from chatcli.tui.support.delta_buffer import DeltaBuffer
 from chatcli.tui.support.marks import FIRST_PAINT, READY, benchmarking, mark
-from chatcli.tui.support.panes import Panes
 from chatcli.tui.support.startup import Startup, preload_markdown
 from chatcli.tui.widgets.checkpoints_pane import CheckpointsPane
 from chatcli.tui.widgets.conversation import Conversation
@@ -125,13 +124,11 @@ class ChatScreen(Screen[None]):
         self.view = ChatView(self, self.controller)
         self._opened = opened
         self._startup = Startup.OPENING
-        self._panes = Panes()
 
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        # classes set before the widgets mount cost nothing; set after, they restyle them all
-        self._apply_panes(Panes.for_width(self.app.size.width, self.controller.ui.panes))
+        self.view.fit_panes(self.app.size.width)  # before the widgets mount: no restyle
         with Horizontal(id="main"):
             yield SessionsSidebar(self._list_sessions, clock=self.clock, id="sidebar")
             with Vertical(id="center"):
@@ -172,25 +169,11 @@ class ChatScreen(Screen[None]):
         self.call_after_refresh(self._painted)
 
     def on_resize(self, event: Resize) -> None:
-        panes = Panes.for_width(event.size.width, self.controller.ui.panes)
-        if panes != self._panes:
-            self._apply_panes(panes)
-
-    def _apply_panes(self, panes: Panes) -> None:
-        self._panes = panes
-        for name, hidden in panes.hidden_classes().items():
-            self.set_class(hidden, name)
+        self.view.fit_panes(event.size.width)
 
     def toggle_pane(self, pane: str) -> None:
         """Show or hide one of the side panes; the choice is remembered, across runs too."""
-        shown = not self._panes.shown(pane)
-        saving = self.controller.keep(self.controller.ui.with_pane(pane, shown))
-        self.run_worker(saving, group="ui-state", exit_on_error=False)
-        self._apply_panes(Panes.for_width(self.size.width, self.controller.ui.panes))
-        if shown and pane == "sidebar":
-            self.query_one("#session-rows").focus()
-        elif not shown:
-            self.prompt.focus()
+        self.view.toggle_pane(pane)
 
     # -- start-up -------------------------------------------------------------------
 
@@ -277,11 +260,7 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.ScrollAsked)
     def _scroll_asked(self, event: PromptInput.ScrollAsked) -> None:
-        conversation = self.conversation
-        if event.pages < 0:
-            conversation.scroll_page_up(animate=False)
-        else:
-            conversation.scroll_page_down(animate=False)
+        self.view.scroll(event.pages)
 
     @on(MemoryRows.Asked)
     def _memory_asked(self, event: MemoryRows.Asked) -> None:

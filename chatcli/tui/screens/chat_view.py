@@ -1,7 +1,8 @@
 """ChatView: how the chat screen shows the controller's state: the panes, a turn, the log.
 
 `sync` brings the conversation, the state and checkpoints panes and the status
-bar in line with the open session's view. A turn: the screen's turn worker
+bar in line with the open session's view; `fit_panes` shows the side panes that
+fit the width (and the person chose); `scroll` is PageUp / PageDown from the prompt. A turn: the screen's turn worker
 iterates `ChatController.run_turn` and posts each event; the screen's handlers
 hand them here, on the UI thread. Reply text is buffered, and bursts of
 `ReplyGrew` merge into one message, so a fast stream never floods the queue.
@@ -34,6 +35,7 @@ from chatcli.chat.events import (
 from chatcli.errors import ChatcliError
 from chatcli.session.chain import restore_info
 from chatcli.tui.support.delta_buffer import DeltaBuffer
+from chatcli.tui.support.panes import Panes
 from chatcli.tui.widgets.checkpoints_pane import CheckpointsPane
 from chatcli.tui.widgets.model_note import ModelNote
 from chatcli.tui.widgets.state_pane import StatePane
@@ -54,6 +56,39 @@ class ChatView:
         self.context: ContextFigure | None = None
         """How full the open session's context is (measured, or from the last turn)."""
         self._measuring: Worker[None] | None = None
+        self.panes: Panes | None = None
+        """The side panes shown now (the screen's `-hide-<pane>` classes; None: not yet)."""
+
+    # -- the panes ------------------------------------------------------------------
+
+    def fit_panes(self, width: int) -> None:
+        """Show the panes that fit `width` (and the person chose), when that changed.
+        Called before the widgets mount too: classes set then cost no restyle."""
+        panes = Panes.for_width(width, self.controller.ui.panes)
+        if panes != self.panes:
+            self.panes = panes
+            for name, hidden in panes.hidden_classes().items():
+                self.screen.set_class(hidden, name)
+
+    def toggle_pane(self, pane: str) -> None:
+        """Show or hide one side pane; the choice is kept, across runs too."""
+        screen = self.screen
+        shown = not (self.panes or Panes()).shown(pane)
+        saving = self.controller.keep(self.controller.ui.with_pane(pane, shown))
+        screen.run_worker(saving, group="ui-state", exit_on_error=False)
+        self.fit_panes(screen.size.width)
+        if shown and pane == "sidebar":
+            screen.query_one("#session-rows").focus()
+        elif not shown:
+            screen.prompt.focus()
+
+    def scroll(self, pages: int) -> None:
+        """PageUp / PageDown from the prompt: the conversation moves, the prompt keeps focus."""
+        conversation = self.screen.conversation
+        if pages < 0:
+            conversation.scroll_page_up(animate=False)
+        else:
+            conversation.scroll_page_down(animate=False)
 
     async def sync(self, *, jump: bool = False) -> None:
         """Bring every pane in line with the open session's view; `jump` scrolls to the end."""
