@@ -72,7 +72,8 @@ class Replaying(Protocol):
         ...
 
 
-def _session_view(header: SessionRecord) -> Replaying:
+def session_view(header: SessionRecord) -> Replaying:
+    """A session's View from its first line, as a salvage replays it."""
     view = View.start(header)
     view.trust_chain = False  # the chain is what a salvage recomputes
     return view
@@ -82,7 +83,7 @@ def salvage(
     data: bytes,
     session_id: str,
     kept: str,
-    start: Callable[[SessionRecord], Replaying] = _session_view,
+    start: Callable[[SessionRecord], Replaying] = session_view,
 ) -> Salvage:
     """Repair the complete lines of `data` (it must end with a newline, or be empty).
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatcli.session.records import SessionRecord
-from chatcli.session.salvage import Replaying, Salvage, salvage
+from chatcli.session.salvage import Replaying, Salvage, salvage, session_view
 from chatcli.session.verify import verify_records
 from chatcli.store.doctor import Verify, diagnose_bytes
 from chatcli.store.files import create_private, open_log, reported, sync_dir, temp_name
@@ -40,7 +40,7 @@ def repair(
     store: JsonlStore,
     session_id: str,
     verify: Verify = verify_records,
-    start: Callable[[SessionRecord], Replaying] | None = None,
+    start: Callable[[SessionRecord], Replaying] = session_view,
 ) -> Repaired | None:
     """Salvage a log whose lines are all complete; None when it has no problem.
 
@@ -56,11 +56,7 @@ def repair(
         if not diagnose_bytes(data, str(path), session_id, verify):
             return None
         kept = _kept_name(path)
-        result = (
-            salvage(data, session_id, kept.name, start)
-            if start is not None
-            else salvage(data, session_id, kept.name)
-        )
+        result = salvage(data, session_id, kept.name, start)
         left = diagnose_bytes(result.data, str(path), session_id, verify)
         assert not left, f"a salvaged log still has problems: {left}"
         tmp = temp_name(path)
