@@ -160,10 +160,9 @@ class View:
     """Lines `doctor --repair` could not keep (each says where its bytes are)."""
     nodes: dict[int, Node] = field(default_factory=dict)
     """Every message of the log by seq, on every branch (the tree: see session.tree)."""
-    node_state: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """The state each message (by seq; 0: before the first) last had as the view's end."""
-    node_state_record: dict[int, StateRecord | None] = field(default_factory=dict)
-    """The state line that wrote each of those states (None: no state line yet)."""
+    node_state: dict[int, tuple[dict[str, Any], StateRecord | None]] = field(default_factory=dict)
+    """The state each message (by seq; 0: before the first) last had as the view's end,
+    and the state line that wrote it (None: no state line yet)."""
     branches: list[BranchRecord] = field(default_factory=list)
     last_seq: int = 0
     updated: str = ""
@@ -183,13 +182,11 @@ class View:
         """Advance the view by one line; ReplayError if it makes no sense here."""
         if isinstance(record, ChatMessage):
             self.head = self.nodes[record.seq] = Node(record, self.head)
-            self.node_state[record.seq] = self.state
-            self.node_state_record[record.seq] = self.state_record
+            self.node_state[record.seq] = (self.state, self.state_record)
             self.checkpointed = False
         elif isinstance(record, StateRecord):
             self.state, self.state_record = record.state, record
-            at = self.head.message.seq if self.head else 0
-            self.node_state[at], self.node_state_record[at] = record.state, record
+            self.node_state[self.head.message.seq if self.head else 0] = (record.state, record)
             self.checkpointed = False
         elif isinstance(record, CheckpointRecord):
             if record.id in self.snapshots:
@@ -210,7 +207,7 @@ class View:
             self.head, self.state, self.compaction = snap.head, snap.state, snap.compaction
             self.state_record = snap.state_record  # the restored state's, not the rolled-back one's
             at = snap.head.message.seq if snap.head else 0
-            self.node_state[at], self.node_state_record[at] = snap.state, snap.state_record
+            self.node_state[at] = (snap.state, snap.state_record)
             self.restores.append(record)
             self.checkpointed = True
         elif isinstance(record, BranchRecord):
@@ -237,8 +234,8 @@ class View:
                 raise ReplayError(
                     record.seq, f"branch names message {record.at}, which is not a message"
                 )
-        self.head, self.state = head, self.node_state.get(record.at, {})
-        self.state_record = self.node_state_record.get(record.at)
+        self.head = head
+        self.state, self.state_record = self.node_state.get(record.at, ({}, None))
         self.branches.append(record)
         self.compaction = next(  # the newest compaction of this branch's history, if any
             (c for c in reversed(self.compaction_records) if self._on_chain(c.last)), None
